@@ -1,0 +1,1 @@
+"""packs/k8s layer."""

@@ -1,0 +1,1 @@
+"""packs/local_process layer."""

@@ -1,0 +1,1 @@
+"""Spec object model: documents, ids, validation, runtime-config materialization."""

@@ -1,0 +1,104 @@
+"""Typed errors shared by every layer; each carries the CLI error kind it surfaces as."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class GreenticError(Exception):
+    """Base of every error the project raises on purpose; `kind` is the CLI error kind."""
+
+    kind: ClassVar[str] = "store"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidArgumentError(GreenticError):
+    """Malformed input: names the field and the rule it broke."""
+
+    kind = "invalid-argument"
+
+    def __init__(self, field: str, rule: str, value: object = None) -> None:
+        shown = "" if value is None else f" (got {value!r})"
+        super().__init__(f"{field}: {rule}{shown}")
+        self.field = field
+        self.rule = rule
+        self.value = value
+
+
+class NotFoundError(GreenticError):
+    """A referenced environment or entity does not exist."""
+
+    kind = "not-found"
+
+
+class ConflictError(GreenticError):
+    """The request is well-formed but clashes with current state."""
+
+    kind = "conflict"
+
+
+class NotYetImplementedError(GreenticError):
+    """A verb the reference defines but deliberately does nothing yet."""
+
+    kind = "not-yet-implemented"
+
+
+class SpecErrorCode(StrEnum):
+    """The spec error catalogue (reference §2.15)."""
+
+    BasisPointsSum = "BasisPointsSum"
+    BasisPointsEntryTooLarge = "BasisPointsEntryTooLarge"
+    RevenuePolicyVersionZero = "RevenuePolicyVersionZero"
+    DuplicateCapabilitySlot = "DuplicateCapabilitySlot"
+    InvalidLifecycleTransition = "InvalidLifecycleTransition"
+    SchemaMismatch = "SchemaMismatch"
+    EnvIdMismatch = "EnvIdMismatch"
+    UnknownDeployment = "UnknownDeployment"
+    UnknownRevision = "UnknownRevision"
+    SplitRevisionWrongDeployment = "SplitRevisionWrongDeployment"
+    SplitRevisionWrongBundle = "SplitRevisionWrongBundle"
+    BundleRevisionWrongDeployment = "BundleRevisionWrongDeployment"
+    BundleRevisionWrongBundle = "BundleRevisionWrongBundle"
+    SplitDeploymentBundleMismatch = "SplitDeploymentBundleMismatch"
+    CrossEnvRef = "CrossEnvRef"
+    DuplicateMessagingEndpoint = "DuplicateMessagingEndpoint"
+    DuplicateProviderInstance = "DuplicateProviderInstance"
+    MessagingEndpointBundleNotLinked = "MessagingEndpointBundleNotLinked"
+    WelcomeFlowBundleNotLinked = "WelcomeFlowBundleNotLinked"
+    EmptyMessagingProviderId = "EmptyMessagingProviderId"
+    EmptyMessagingProviderType = "EmptyMessagingProviderType"
+    EmptyWelcomeFlowId = "EmptyWelcomeFlowId"
+    DuplicateExtension = "DuplicateExtension"
+    InvalidExtensionInstanceId = "InvalidExtensionInstanceId"
+    ConfigOverridesTooManyPacks = "ConfigOverridesTooManyPacks"
+    ConfigOverridesTooManyKeysForPack = "ConfigOverridesTooManyKeysForPack"
+    ConfigOverridesTooLarge = "ConfigOverridesTooLarge"
+    ConfigOverrideEmptyPackId = "ConfigOverrideEmptyPackId"
+    ConfigOverrideEmptyKey = "ConfigOverrideEmptyKey"
+    ConfigOverridePackNotInRevisions = "ConfigOverridePackNotInRevisions"
+    InvalidPublicBaseUrl = "InvalidPublicBaseUrl"
+    DuplicateSplitRevision = "DuplicateSplitRevision"
+
+
+class SpecError(GreenticError):
+    """A spec invariant failed; `code` is the catalogue entry, `details` the offending values."""
+
+    kind = "spec"
+
+    def __init__(self, code: SpecErrorCode, message: str, **details: Any) -> None:
+        super().__init__(f"{code.value}: {message}")
+        self.code = code
+        self.details = details
+
+
+class DocumentError(GreenticError):
+    """A JSON/YAML document does not have the expected shape (names the field path)."""
+
+    kind = "invalid-argument"

@@ -1,0 +1,187 @@
+"""Identifier types and their parsers (reference §2.2)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import semantic_version
+from pydantic import AfterValidator
+from ulid import ULID
+
+from greentic_deployer.spec.errors import InvalidArgumentError
+
+_ENV_ID = re.compile(r"^[A-Za-z0-9._-]+$")
+_DESCRIPTOR_PATH_CHARS = re.compile(r"^[a-z0-9.-]+$")
+_INSTANCE_ID = re.compile(r"^[a-z0-9-]+$")
+
+
+def parse_env_id(value: str, field: str = "environment_id") -> str:
+    """Check the EnvId rule: non-empty ASCII letters, digits, '.', '-', '_'."""
+    if not value:
+        raise InvalidArgumentError(field, "environment id must not be empty", value)
+    if not _ENV_ID.match(value):
+        raise InvalidArgumentError(
+            field, "environment id may contain only ASCII letters, digits, '.', '-' and '_'", value
+        )
+    return value
+
+
+def parse_ulid(value: str, field: str = "id") -> str:
+    """Parse a ULID and return its canonical upper-case rendering."""
+    try:
+        return str(ULID.from_str(value.strip()))
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(field, "must be a 26-character ULID", value) from exc
+
+
+def ulid_from_int(value: int) -> str:
+    """A deterministic ULID whose 128-bit value is `value` (fixtures and the bench)."""
+    return str(ULID.from_int(value))
+
+
+def new_ulid() -> str:
+    """Mint a fresh ULID string."""
+    return str(ULID())
+
+
+def parse_idempotency_key(value: str, field: str = "idempotency_key") -> str:
+    """An idempotency key is any string that is non-empty after trimming."""
+    if not value.strip():
+        raise InvalidArgumentError(field, "idempotency key must not be empty", value)
+    return value
+
+
+@dataclass(frozen=True)
+class PackDescriptor:
+    """A `<path>@<semver>` pack kind; `path` is the registry key."""
+
+    path: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.path}@{self.version}"
+
+    @property
+    def semver(self) -> semantic_version.Version:
+        """The parsed version."""
+        return semantic_version.Version(self.version)
+
+
+class DescriptorError(InvalidArgumentError):
+    """A malformed pack descriptor; `code` is one of the six reference cases."""
+
+    def __init__(self, code: str, rule: str, value: str, field: str = "kind") -> None:
+        super().__init__(field, f"{code}: {rule}", value)
+        self.code = code
+
+
+def check_descriptor_path(path: str, value: str, field: str = "kind") -> None:
+    """Apply the descriptor-path rules (non-empty, has a '.', only [a-z0-9.-])."""
+    if not path:
+        raise DescriptorError("EmptyPath", "descriptor path must not be empty", value, field)
+    if "." not in path:
+        raise DescriptorError("PathMissingDot", "descriptor path must contain a '.'", value, field)
+    for ch in path:
+        if not _DESCRIPTOR_PATH_CHARS.match(ch):
+            raise DescriptorError(
+                "InvalidPathChar", f"invalid character {ch!r} in descriptor path", value, field
+            )
+
+
+def parse_pack_descriptor(value: str, field: str = "kind") -> PackDescriptor:
+    """Parse `<path>@<semver>` with the reference's six error cases."""
+    count = value.count("@")
+    if count == 0:
+        raise DescriptorError("MissingVersion", "expected <path>@<semver>", value, field)
+    if count > 1:
+        raise DescriptorError("MultipleAt", "exactly one '@' is allowed", value, field)
+    path, version = value.split("@")
+    check_descriptor_path(path, value, field)
+    try:
+        semantic_version.Version(version)
+    except ValueError as exc:
+        raise DescriptorError("InvalidSemver", "version must be SemVer", value, field) from exc
+    return PackDescriptor(path, version)
+
+
+def descriptor_path(value: str) -> str:
+    """The path part of a descriptor string (before '@')."""
+    return value.split("@", 1)[0]
+
+
+def parse_secret_ref(value: str, field: str = "secret_ref") -> str:
+    """`secret://<env>/<rest…>`: scheme, non-empty env segment and rest."""
+    prefix = "secret://"
+    if not value.startswith(prefix):
+        raise InvalidArgumentError(field, "secret ref must start with secret://", value)
+    env, _, rest = value[len(prefix) :].partition("/")
+    if not env or not rest:
+        raise InvalidArgumentError(field, "secret ref must be secret://<env>/<path>", value)
+    return value
+
+
+def secret_ref_env(value: str) -> str:
+    """The env segment of a SecretRef."""
+    return value.removeprefix("secret://").split("/", 1)[0]
+
+
+def parse_runtime_ref(value: str, field: str = "runtime_ref") -> str:
+    """`runtime://<env>/<path>` with a non-empty env segment."""
+    prefix = "runtime://"
+    if not value.startswith(prefix):
+        raise InvalidArgumentError(field, "runtime ref must start with runtime://", value)
+    env, _, _path = value[len(prefix) :].partition("/")
+    if not env:
+        raise InvalidArgumentError(field, "runtime ref needs a non-empty env segment", value)
+    return value
+
+
+@dataclass(frozen=True)
+class ExtensionRef:
+    """`ext://<path>[/<instance>]`."""
+
+    path: str
+    instance_id: str | None
+
+
+def check_instance_id(value: str, field: str = "instance_id") -> str:
+    """Extension instance ids are non-empty `[a-z0-9-]`."""
+    if not _INSTANCE_ID.match(value):
+        raise InvalidArgumentError(field, "instance id must be non-empty [a-z0-9-]", value)
+    return value
+
+
+def parse_extension_ref(value: str, field: str = "extension_ref") -> ExtensionRef:
+    """Parse an `ext://` reference."""
+    prefix = "ext://"
+    if not value.startswith(prefix):
+        raise InvalidArgumentError(field, "extension ref must start with ext://", value)
+    path, sep, instance = value[len(prefix) :].partition("/")
+    check_descriptor_path(path, value, field)
+    if sep:
+        check_instance_id(instance, field)
+        return ExtensionRef(path, instance)
+    return ExtensionRef(path, None)
+
+
+def _pyd(fn: Callable[[str], object]) -> AfterValidator:
+    """Wrap a parser so pydantic reports its typed message."""
+
+    def run(value: str) -> str:
+        try:
+            result = fn(value)
+        except InvalidArgumentError as exc:
+            raise ValueError(exc.message) from exc
+        return result if isinstance(result, str) else value
+
+    return AfterValidator(run)
+
+
+EnvId = Annotated[str, _pyd(parse_env_id)]
+Ulid = Annotated[str, _pyd(parse_ulid)]
+DescriptorStr = Annotated[str, _pyd(lambda v: str(parse_pack_descriptor(v)))]
+SecretRef = Annotated[str, _pyd(parse_secret_ref)]
+RuntimeRef = Annotated[str, _pyd(parse_runtime_ref)]

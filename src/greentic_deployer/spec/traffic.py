@@ -1,0 +1,79 @@
+"""Traffic splits in basis points (reference §2.8)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from greentic_deployer.spec.clock import Timestamp
+from greentic_deployer.spec.errors import SpecError, SpecErrorCode
+from greentic_deployer.spec.ids import EnvId, Ulid
+from greentic_deployer.spec.serde import SpecModel
+
+TRAFFIC_SPLIT_SCHEMA = "greentic.traffic-split.v1"
+TOTAL_BPS = 10_000
+U32_MAX = 2**32 - 1
+
+
+class TrafficEntry(SpecModel):
+    """One revision's share of a deployment's traffic."""
+
+    revision_id: Ulid
+    weight_bps: int = Field(ge=0, le=U32_MAX)
+
+
+def check_basis_points(weights: list[int], what: str) -> None:
+    """Each weight ≤ 10000 and the (unbounded-integer, so ≥ 64-bit) sum exactly 10000."""
+    for weight in weights:
+        if weight > TOTAL_BPS:
+            raise SpecError(
+                SpecErrorCode.BasisPointsEntryTooLarge,
+                f"{what}: entry of {weight} bps exceeds {TOTAL_BPS}",
+                value=weight,
+            )
+    total = sum(weights)
+    if total != TOTAL_BPS:
+        raise SpecError(
+            SpecErrorCode.BasisPointsSum,
+            f"{what}: weights sum to {total} bps, must be exactly {TOTAL_BPS}",
+            sum=total,
+        )
+
+
+class TrafficSplit(SpecModel):
+    """How one deployment's sessions are split across its revisions."""
+
+    schema_: str = Field(default=TRAFFIC_SPLIT_SCHEMA, alias="schema")
+    env_id: EnvId
+    deployment_id: Ulid
+    bundle_id: str
+    generation: int = Field(default=0, ge=0)
+    entries: list[TrafficEntry] = Field(default_factory=list)
+    updated_at: Timestamp
+    updated_by: str = "operator"
+    idempotency_key: str
+    authorization_ref: str = "auth.json"
+    previous_split_ref: str | None = None
+
+    def validate(self) -> None:  # type: ignore[override]
+        """Discriminator, per-entry cap, exact sum, and no revision listed twice."""
+        if self.schema_ != TRAFFIC_SPLIT_SCHEMA:
+            raise SpecError(
+                SpecErrorCode.SchemaMismatch,
+                f"expected schema {TRAFFIC_SPLIT_SCHEMA!r}, got {self.schema_!r}",
+                expected=TRAFFIC_SPLIT_SCHEMA,
+                actual=self.schema_,
+            )
+        check_basis_points(
+            [e.weight_bps for e in self.entries],
+            f"traffic split of deployment {self.deployment_id}",
+        )
+        seen: set[str] = set()
+        for entry in self.entries:
+            if entry.revision_id in seen:
+                raise SpecError(
+                    SpecErrorCode.DuplicateSplitRevision,
+                    f"revision {entry.revision_id} appears more than once in the split of "
+                    f"deployment {self.deployment_id}",
+                    revision_id=entry.revision_id,
+                )
+            seen.add(entry.revision_id)
