@@ -55,7 +55,7 @@ def canonical_public_base_url(value: str) -> str:
         if not host_part:
             raise _reject(value, "host must not be empty")
         port = port_text if colon else None
-    if port is not None and (not port.isdigit() or int(port) > 65535):
+    if port is not None and (not (port.isascii() and port.isdigit()) or int(port) > 65535):
         raise _reject(value, "port must be numeric (0-65535)")
     try:
         urlsplit(text)
@@ -69,15 +69,20 @@ def check_socket_addr(value: str, field: str = "listen_addr") -> str:
     from greentic_deployer.spec.errors import InvalidArgumentError
 
     host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or int(port) > 65535:
+    if not sep or not (port.isascii() and port.isdigit()) or int(port) > 65535:
         raise InvalidArgumentError(field, "must be a socket address like 127.0.0.1:8080", value)
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    bracketed = host.startswith("[") and host.endswith("]")
+    host = host[1:-1] if bracketed else host
     try:
-        ipaddress.ip_address(host)
+        ip = ipaddress.ip_address(host)
     except ValueError as exc:
         raise InvalidArgumentError(
             field, "must be a socket address with an IP host, like 127.0.0.1:8080", value
         ) from exc
+    if (ip.version == 6) != bracketed:
+        raise InvalidArgumentError(
+            field, "an IPv6 host must be bracketed, like [::1]:8080 (and only IPv6)", value
+        )
     return value
 
 

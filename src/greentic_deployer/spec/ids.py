@@ -22,7 +22,7 @@ def parse_env_id(value: str, field: str = "environment_id") -> str:
     """Check the EnvId rule: non-empty ASCII letters, digits, '.', '-', '_'."""
     if not value:
         raise InvalidArgumentError(field, "environment id must not be empty", value)
-    if not _ENV_ID.match(value):
+    if not _ENV_ID.fullmatch(value):
         raise InvalidArgumentError(
             field, "environment id may contain only ASCII letters, digits, '.', '-' and '_'", value
         )
@@ -101,6 +101,9 @@ def parse_pack_descriptor(value: str, field: str = "kind") -> PackDescriptor:
     path, version = value.split("@")
     check_descriptor_path(path, value, field)
     try:
+        # semantic_version's pattern ends in `$`, which lets a trailing newline through.
+        if version != version.strip():
+            raise ValueError(f"whitespace around version {version!r}")
         semantic_version.Version(version)
     except ValueError as exc:
         raise DescriptorError("InvalidSemver", "version must be SemVer", value, field) from exc
@@ -149,7 +152,7 @@ class ExtensionRef:
 
 def check_instance_id(value: str, field: str = "instance_id") -> str:
     """Extension instance ids are non-empty `[a-z0-9-]`."""
-    if not _INSTANCE_ID.match(value):
+    if not _INSTANCE_ID.fullmatch(value):
         raise InvalidArgumentError(field, "instance id must be non-empty [a-z0-9-]", value)
     return value
 

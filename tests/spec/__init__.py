@@ -1,0 +1,1 @@
+"""Tests of the spec layer (a package so module names never clash with other test dirs)."""
