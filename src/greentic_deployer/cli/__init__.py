@@ -1,1 +1,1 @@
-"""cli layer."""
+"""Typer CLI: one module per noun; parses arguments, calls ops, prints the envelope."""

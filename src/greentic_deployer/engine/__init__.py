@@ -1,1 +1,1 @@
-"""engine layer."""
+"""Pure transforms on the spec model: lifecycle, revisions, traffic, bundles, bindings."""

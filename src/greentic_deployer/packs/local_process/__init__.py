@@ -1,1 +1,1 @@
-"""packs/local_process layer."""
+"""The local-process env-pack: no provider side; the local runtime reads the store directly."""

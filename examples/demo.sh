@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The main job end to end on the embedded default: a temporary store, the `local`
+# environment, the example bundle deployed twice (blue-green), then a rollback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GTC=.venv/bin/gtc
+STORE=$(mktemp -d)
+trap 'rm -rf "$STORE"' EXIT
+BUNDLE=examples/hello.gtbundle
+
+op() { "$GTC" op --store-root "$STORE" "$@"; }
+show() { echo; echo "==> gtc op $*"; op "$@" --output text; }
+
+echo "store: $STORE"
+show env init
+show deploy --bundle "$BUNDLE"
+DEPLOYMENT=$(op bundles list local | .venv/bin/python -c \
+  "import json,sys; print(json.load(sys.stdin)['result']['deployments'][0]['deployment_id'])")
+show deploy --bundle "$BUNDLE"
+show revisions list local
+show traffic show local --deployment "$DEPLOYMENT"
+show traffic rollback local --deployment "$DEPLOYMENT"
+show env doctor local
+echo
+echo "==> audit trail ($(wc -l < "$STORE/local/audit/events.jsonl") events)"
+echo "demo finished: deployed, re-deployed blue-green, rolled traffic back."

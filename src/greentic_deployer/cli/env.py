@@ -1,0 +1,208 @@
+"""`op env …` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from greentic_deployer.cli.common import (
+    op_context,
+    options,
+    payload_schema,
+    positional_schema,
+)
+from greentic_deployer.cli.envelope import run_verb
+from greentic_deployer.cli.payload_verb import run_positional_verb
+
+app = typer.Typer(
+    help="Create, inspect, bootstrap, render and retire environments.", no_args_is_help=True
+)
+NOUN = "env"
+
+EnvArg = Annotated[str | None, typer.Argument(help="Environment id.")]
+
+
+def _create_or_update(ctx: typer.Context, verb: str, inline: dict[str, object]) -> None:
+    from greentic_deployer.ops import env as ops
+    from greentic_deployer.ops.payload import parse_payload, resolve_payload
+    from greentic_deployer.ops.payloads import CreateEnvPayload
+
+    opts = options(ctx)
+
+    def action() -> object:
+        data = resolve_payload(inline, opts.answers, required_inline=("environment_id", "name"))
+        payload = parse_payload(CreateEnvPayload, data)
+        fn = ops.create if verb == "create" else ops.update
+        return fn(op_context(opts), payload)
+
+    run_verb(NOUN, verb, opts, action, schema=lambda: payload_schema(CreateEnvPayload))
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    environment_id: Annotated[str | None, typer.Argument(help="Environment id.")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name (required inline).")] = None,
+    region: Annotated[str | None, typer.Option(help="Free-form region.")] = None,
+    tenant_org: Annotated[str | None, typer.Option(help="Owning tenant org id.")] = None,
+    listen_addr: Annotated[
+        str | None, typer.Option(help="Socket address, e.g. 127.0.0.1:8080.")
+    ] = None,
+    public_url: Annotated[
+        str | None, typer.Option(help="Public origin, http(s)://host[:port].")
+    ] = None,
+) -> None:
+    """Create an empty environment (never overwrites an existing one)."""
+    _create_or_update(
+        ctx,
+        "create",
+        {
+            "environment_id": environment_id,
+            "name": name,
+            "region": region,
+            "tenant_org_id": tenant_org,
+            "listen_addr": listen_addr,
+            "public_base_url": public_url,
+        },
+    )
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    environment_id: Annotated[str | None, typer.Argument(help="Environment id.")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name (required inline).")] = None,
+    region: Annotated[str | None, typer.Option(help="Set the region.")] = None,
+    tenant_org: Annotated[str | None, typer.Option(help="Set the tenant org id.")] = None,
+    listen_addr: Annotated[str | None, typer.Option(help="Set the listen address.")] = None,
+    public_url: Annotated[str | None, typer.Option(help="Set the public origin.")] = None,
+) -> None:
+    """Rename an environment; region, tenant, listen address and URL change only when given."""
+    _create_or_update(
+        ctx,
+        "update",
+        {
+            "environment_id": environment_id,
+            "name": name,
+            "region": region,
+            "tenant_org_id": tenant_org,
+            "listen_addr": listen_addr,
+            "public_base_url": public_url,
+        },
+    )
+
+
+@app.command("set-public-url")
+def set_public_url(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    url: Annotated[
+        str | None, typer.Argument(help="http(s) origin; a trailing '/' is dropped.")
+    ] = None,
+) -> None:
+    """Validate and set the environment's public base URL."""
+    run_positional_verb(
+        ctx,
+        NOUN,
+        "set-public-url",
+        "<environment_id> <public_base_url>",
+        "env:set_public_url",
+        environment_id,
+        url,
+    )
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    public_url: Annotated[
+        str | None, typer.Option(help="Public origin for a newly created `local`.")
+    ] = None,
+) -> None:
+    """Bootstrap `local` with the default bindings (created / healed / untouched)."""
+    from greentic_deployer.ops.init_env import init as run_init
+
+    opts = options(ctx)
+    run_verb(
+        NOUN,
+        "init",
+        opts,
+        lambda: run_init(op_context(opts), public_url),
+        schema=lambda: positional_schema("[--public-url URL]"),
+    )
+
+
+@app.command("list")
+def list_cmd(ctx: typer.Context) -> None:
+    """List every environment in the store."""
+    from greentic_deployer.ops import env as ops
+
+    opts = options(ctx)
+    run_verb(
+        NOUN,
+        "list",
+        opts,
+        lambda: ops.list_envs(op_context(opts)),
+        schema=lambda: positional_schema("(none)"),
+    )
+
+
+@app.command()
+def show(ctx: typer.Context, environment_id: EnvArg = None) -> None:
+    """Print the full environment document and its runtime document."""
+    run_positional_verb(ctx, NOUN, "show", "<environment_id>", "env:show", environment_id)
+
+
+@app.command()
+def doctor(ctx: typer.Context, environment_id: EnvArg = None) -> None:
+    """Re-validate and resolve every binding against the env-pack registry."""
+    run_positional_verb(ctx, NOUN, "doctor", "<environment_id>", "doctor:doctor", environment_id)
+
+
+@app.command()
+def destroy(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    confirm: Annotated[bool, typer.Option("--confirm", help="Required: really retire it.")] = False,
+) -> None:
+    """Retire an environment with nothing live (moved to <store-root>/.retired/)."""
+    run_positional_verb(
+        ctx,
+        NOUN,
+        "destroy",
+        "<environment_id> --confirm",
+        "env:destroy",
+        environment_id,
+        confirm=confirm,
+    )
+
+
+@app.command()
+def render(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Deployer kind path[@version]; defaults to the deployer binding."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            help="Write NN-kind-name.yaml files into this directory instead of printing.",
+        ),
+    ] = None,
+) -> None:
+    """Render the deployer's manifests for an environment (read-only)."""
+    run_positional_verb(
+        ctx,
+        NOUN,
+        "render",
+        "<environment_id> [--kind path[@version]] [--output DIR]",
+        "render:render",
+        environment_id,
+        kind=kind,
+        output_dir=output,
+    )

@@ -1,0 +1,136 @@
+"""`op env-packs …` commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
+
+app = typer.Typer(
+    help="Bind capability slots (deployer, secrets, …) to pack kinds.", no_args_is_help=True
+)
+NOUN = "env-packs"
+
+EnvArg = Annotated[str | None, typer.Argument(help="Environment id.")]
+SlotOpt = Annotated[
+    str | None,
+    typer.Option(help="deployer, secrets, telemetry, sessions, state or revocation."),
+]
+KindOpt = Annotated[str | None, typer.Option(help="Pack kind, <path>@<semver>.")]
+PackRefOpt = Annotated[str | None, typer.Option("--pack-ref", help="Pack reference.")]
+AnswersRefOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--answers-ref", help="Env-relative wizard answers file (env-packs/<slot>/answers.json)."
+    ),
+]
+KeyOpt = Annotated[str | None, typer.Option("--idempotency-key", help="Recorded in the audit log.")]
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    slot: SlotOpt = None,
+    kind: KindOpt = None,
+    pack_ref: PackRefOpt = None,
+    answers_ref: AnswersRefOpt = None,
+    idempotency_key: KeyOpt = None,
+) -> None:
+    """Bind an unbound slot."""
+    run_payload_verb(
+        ctx,
+        NOUN,
+        "add",
+        "BindingPayload",
+        {
+            "environment_id": environment_id,
+            "slot": slot,
+            "kind": kind,
+            "pack_ref": pack_ref,
+            "answers_ref": answers_ref,
+            "idempotency_key": idempotency_key,
+        },
+        ("environment_id", "slot", "kind", "pack_ref"),
+        "env_packs:add",
+    )
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    slot: SlotOpt = None,
+    kind: KindOpt = None,
+    pack_ref: PackRefOpt = None,
+    answers_ref: AnswersRefOpt = None,
+    idempotency_key: KeyOpt = None,
+) -> None:
+    """Rebind a bound slot (generation + 1; the previous binding is kept for rollback)."""
+    run_payload_verb(
+        ctx,
+        NOUN,
+        "update",
+        "BindingPayload",
+        {
+            "environment_id": environment_id,
+            "slot": slot,
+            "kind": kind,
+            "pack_ref": pack_ref,
+            "answers_ref": answers_ref,
+            "idempotency_key": idempotency_key,
+        },
+        ("environment_id", "slot", "kind", "pack_ref"),
+        "env_packs:update",
+    )
+
+
+@app.command()
+def remove(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    slot: SlotOpt = None,
+    idempotency_key: KeyOpt = None,
+) -> None:
+    """Unbind a slot."""
+    run_payload_verb(
+        ctx,
+        NOUN,
+        "remove",
+        "BindingSlotPayload",
+        {"environment_id": environment_id, "slot": slot, "idempotency_key": idempotency_key},
+        ("environment_id", "slot"),
+        "env_packs:remove",
+    )
+
+
+@app.command()
+def rollback(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    slot: SlotOpt = None,
+    idempotency_key: KeyOpt = None,
+) -> None:
+    """Restore a slot's previous binding (one step)."""
+    run_payload_verb(
+        ctx,
+        NOUN,
+        "rollback",
+        "BindingSlotPayload",
+        {"environment_id": environment_id, "slot": slot, "idempotency_key": idempotency_key},
+        ("environment_id", "slot"),
+        "env_packs:rollback",
+    )
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    environment_id: Annotated[str | None, typer.Argument(help="Environment id.")] = None,
+) -> None:
+    """List an environment's bindings."""
+    run_positional_verb(
+        ctx, NOUN, "list", "<environment_id>", "env_packs:list_bindings", environment_id
+    )

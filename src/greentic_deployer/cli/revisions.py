@@ -1,0 +1,104 @@
+"""`op revisions …` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
+
+app = typer.Typer(help="Stage, warm, drain and archive immutable revisions.", no_args_is_help=True)
+NOUN = "revisions"
+
+EnvArg = Annotated[str | None, typer.Argument(help="Environment id.")]
+RevArg = Annotated[str | None, typer.Argument(help="Revision ULID.")]
+KeyOpt = Annotated[str | None, typer.Option("--idempotency-key", help="Recorded in the audit log.")]
+
+
+@app.command()
+def stage(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    deployment: Annotated[str | None, typer.Option("--deployment", help="Deployment ULID.")] = None,
+    bundle: Annotated[
+        Path | None, typer.Option("--bundle", help=".gtbundle file to stage.")
+    ] = None,
+    drain_seconds: Annotated[
+        int | None, typer.Option("--drain-seconds", help="Drain time (default 30).")
+    ] = None,
+    idempotency_key: KeyOpt = None,
+) -> None:
+    """Stage a new revision from a .gtbundle (copied, hashed, extracted, packs pinned)."""
+    run_payload_verb(
+        ctx,
+        NOUN,
+        "stage",
+        "StagePayload",
+        {
+            "environment_id": environment_id,
+            "deployment_id": deployment,
+            "bundle_path": str(bundle) if bundle is not None else None,
+            "drain_seconds": drain_seconds,
+            "idempotency_key": idempotency_key,
+        },
+        ("environment_id", "deployment_id", "bundle_path"),
+        "revisions:stage",
+    )
+
+
+def _verb(ctx: typer.Context, verb: str, env: str | None, rid: str | None, key: str | None) -> None:
+    run_payload_verb(
+        ctx,
+        NOUN,
+        verb,
+        "RevisionVerbPayload",
+        {"environment_id": env, "revision_id": rid, "idempotency_key": key},
+        ("environment_id", "revision_id"),
+        f"revisions:{verb}",
+    )
+
+
+@app.command()
+def warm(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    revision_id: RevArg = None,
+    idempotency_key: KeyOpt = None,
+) -> None:
+    """Warm a staged revision until it is ready."""
+    _verb(ctx, "warm", environment_id, revision_id, idempotency_key)
+
+
+@app.command()
+def drain(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    revision_id: RevArg = None,
+    idempotency_key: KeyOpt = None,
+) -> None:
+    """Start draining a ready revision."""
+    _verb(ctx, "drain", environment_id, revision_id, idempotency_key)
+
+
+@app.command()
+def archive(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    revision_id: RevArg = None,
+    idempotency_key: KeyOpt = None,
+) -> None:
+    """Archive a revision that no traffic split routes to."""
+    _verb(ctx, "archive", environment_id, revision_id, idempotency_key)
+
+
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    environment_id: Annotated[str | None, typer.Argument(help="Environment id.")] = None,
+) -> None:
+    """List an environment's revisions."""
+    run_positional_verb(
+        ctx, NOUN, "list", "<environment_id>", "revisions:list_revisions", environment_id
+    )

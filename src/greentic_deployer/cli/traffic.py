@@ -1,0 +1,121 @@
+"""`op traffic …` commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
+
+app = typer.Typer(
+    help="Split a deployment's traffic across ready revisions in basis points.",
+    no_args_is_help=True,
+)
+NOUN = "traffic"
+
+EnvArg = Annotated[str | None, typer.Argument(help="Environment id.")]
+DeploymentOpt = Annotated[str | None, typer.Option("--deployment", help="Deployment ULID.")]
+
+
+def _entries(args: list[str] | None) -> list[dict[str, object]] | None:
+    if not args:
+        return None
+    from greentic_deployer.engine.traffic import parse_entry_arg
+
+    return [parse_entry_arg(arg).to_json_dict() for arg in args]
+
+
+@app.command("set")
+def set_cmd(
+    ctx: typer.Context,
+    environment_id: Annotated[str | None, typer.Argument(help="Environment id.")] = None,
+    entries: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="REVISION=WEIGHT; weight as N (bps), N% or Nbps; must sum to 10000 bps."
+        ),
+    ] = None,
+    deployment: Annotated[str | None, typer.Option("--deployment", help="Deployment ULID.")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option("--idempotency-key", help="Required. Same key + same entries is a no-op."),
+    ] = None,
+    updated_by: Annotated[
+        str | None, typer.Option("--updated-by", help="Default operator.")
+    ] = None,
+    authorization_ref: Annotated[str | None, typer.Option("--authorization-ref")] = None,
+) -> None:
+    """Set a deployment's split; every revision must be ready."""
+    from greentic_deployer.cli.common import options
+    from greentic_deployer.cli.envelope import emit_failure
+    from greentic_deployer.spec.errors import GreenticError
+
+    try:
+        parsed = None if options(ctx).schema else _entries(entries)
+    except GreenticError as exc:
+        emit_failure(NOUN, "set", exc.kind, exc.message)
+    run_payload_verb(
+        ctx,
+        NOUN,
+        "set",
+        "TrafficSetPayload",
+        {
+            "environment_id": environment_id,
+            "deployment_id": deployment,
+            "entries": parsed,
+            "idempotency_key": idempotency_key,
+            "updated_by": updated_by,
+            "authorization_ref": authorization_ref,
+        },
+        ("environment_id", "deployment_id", "entries", "idempotency_key"),
+        "traffic:set_split",
+    )
+
+
+@app.command()
+def show(
+    ctx: typer.Context, environment_id: EnvArg = None, deployment: DeploymentOpt = None
+) -> None:
+    """Show a deployment's current split."""
+    run_positional_verb(
+        ctx,
+        NOUN,
+        "show",
+        "<environment_id> --deployment <ULID>",
+        "traffic:show",
+        environment_id,
+        deployment,
+    )
+
+
+@app.command()
+def rollback(
+    ctx: typer.Context, environment_id: EnvArg = None, deployment: DeploymentOpt = None
+) -> None:
+    """Restore the previous split (one step)."""
+    run_positional_verb(
+        ctx,
+        NOUN,
+        "rollback",
+        "<environment_id> --deployment <ULID>",
+        "traffic:rollback",
+        environment_id,
+        deployment,
+    )
+
+
+@app.command()
+def clear(
+    ctx: typer.Context, environment_id: EnvArg = None, deployment: DeploymentOpt = None
+) -> None:
+    """Remove a deployment's split entirely (then drain and archive its revisions)."""
+    run_positional_verb(
+        ctx,
+        NOUN,
+        "clear",
+        "<environment_id> --deployment <ULID>",
+        "traffic:clear",
+        environment_id,
+        deployment,
+    )

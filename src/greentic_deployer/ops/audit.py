@@ -1,0 +1,82 @@
+"""The audit boundary: exactly one event per mutating verb, fail-closed once committed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from greentic_deployer.ops.context import OpContext
+from greentic_deployer.spec.errors import GreenticError, NotYetImplementedError
+from greentic_deployer.store.audit import build_audit_event
+from greentic_deployer.store.errors import AuditError, CommittedAfterSaveError
+
+R = TypeVar("R")
+log = logging.getLogger(__name__)
+
+
+def _committed(exc: BaseException) -> bool:
+    return bool(getattr(exc, "committed", False)) or isinstance(exc, CommittedAfterSaveError)
+
+
+def audited(
+    ctx: OpContext,
+    env_id: str,
+    noun: str,
+    verb: str,
+    target: dict[str, Any],
+    action: Callable[[], R],
+    *,
+    idempotency_key: str | None = None,
+    generations: Callable[[R], tuple[int | None, int | None]] | None = None,
+) -> R:
+    """Run `action` and append one audit event describing its outcome."""
+    try:
+        result = action()
+    except GreenticError as exc:
+        if isinstance(exc, NotYetImplementedError):
+            outcome: dict[str, Any] = {"outcome": "not-yet-implemented", "detail": exc.message}
+        else:
+            outcome = {"outcome": "error", "kind": exc.kind, "message": exc.message}
+        _append(ctx, env_id, noun, verb, target, outcome, idempotency_key, None, None, exc)
+        raise
+    previous, new = generations(result) if generations else (None, None)
+    _append(ctx, env_id, noun, verb, target, {"outcome": "ok"}, idempotency_key, previous, new)
+    return result
+
+
+def _append(
+    ctx: OpContext,
+    env_id: str,
+    noun: str,
+    verb: str,
+    target: dict[str, Any],
+    outcome: dict[str, Any],
+    idempotency_key: str | None,
+    previous: int | None,
+    new: int | None,
+    failure: GreenticError | None = None,
+) -> None:
+    committed = failure is None or _committed(failure)
+    # A verb that failed before its environment existed has nowhere to be audited.
+    if failure is not None and not ctx.store.exists(env_id):
+        return
+    try:
+        event = build_audit_event(
+            env_id=env_id,
+            noun=noun,
+            verb=verb,
+            target=target,
+            result=outcome,
+            now=ctx.now(),
+            idempotency_key=idempotency_key,
+            previous_generation=previous,
+            new_generation=new,
+        )
+        ctx.store.append_audit(env_id, event)
+    except (GreenticError, OSError) as exc:
+        if committed:
+            raise AuditError(
+                f"{noun} {verb} on `{env_id}` was committed but could not be audited: {exc}"
+            ) from exc
+        log.warning("audit append failed for a non-committed %s %s: %s", noun, verb, exc)

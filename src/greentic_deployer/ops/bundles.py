@@ -1,0 +1,129 @@
+"""`op bundles …`: add, update, remove and list bundle deployments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from greentic_deployer.engine import bundles as engine
+from greentic_deployer.ops.audit import audited
+from greentic_deployer.ops.context import OpContext
+from greentic_deployer.ops.payloads import (
+    BundleAddPayload,
+    BundleRemovePayload,
+    BundleUpdatePayload,
+)
+from greentic_deployer.ops.summaries import bundle_summary
+from greentic_deployer.spec.bundle import BundleDeployment, default_revenue_share
+from greentic_deployer.spec.environment import Environment
+from greentic_deployer.spec.errors import InvalidArgumentError
+from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_ulid
+from greentic_deployer.store.audit import redact_config_overrides
+
+NOUN = "bundles"
+
+
+def add(ctx: OpContext, payload: BundleAddPayload) -> dict[str, Any]:
+    """Add a deployment of a bundle for a customer (revenue share defaults to greentic@10000)."""
+    env_id = parse_env_id(payload.environment_id)
+    if not payload.bundle_id.strip():
+        raise InvalidArgumentError(
+            "bundle_id", "must not be empty or whitespace", payload.bundle_id
+        )
+    customer_id = engine.resolve_customer_id(env_id, payload.customer_id)
+    deployment_id = new_ulid()
+    now = ctx.now()
+
+    def transform(env: Environment) -> tuple[Environment, BundleDeployment]:
+        return engine.add_bundle(
+            env,
+            deployment_id=deployment_id,
+            bundle_id=payload.bundle_id,
+            customer_id=customer_id,
+            route_binding=payload.route_binding,
+            revenue_share=payload.revenue_share or default_revenue_share(),
+            authorization_ref=payload.authorization_ref,
+            config_overrides=payload.config_overrides,
+            now=now,
+        )
+
+    target = {
+        "bundle_id": payload.bundle_id,
+        "customer_id": customer_id,
+        "deployment_id": deployment_id,
+        "config_overrides": redact_config_overrides(payload.config_overrides or {}),
+    }
+    deployment = audited(
+        ctx,
+        env_id,
+        NOUN,
+        "add",
+        target,
+        lambda: ctx.store.transact(env_id, transform),
+        idempotency_key=payload.idempotency_key,
+    )
+    return bundle_summary(env_id, deployment)
+
+
+def update(ctx: OpContext, payload: BundleUpdatePayload) -> dict[str, Any]:
+    """Change status, route binding, revenue share or (wholesale) config overrides."""
+    env_id = parse_env_id(payload.environment_id)
+    deployment_id = parse_ulid(payload.deployment_id, "deployment_id")
+
+    def transform(env: Environment) -> tuple[Environment, BundleDeployment]:
+        return engine.update_bundle(
+            env,
+            deployment_id,
+            status=payload.status,
+            route_binding=payload.route_binding,
+            revenue_share=payload.revenue_share,
+            config_overrides=payload.config_overrides,
+        )
+
+    target: dict[str, Any] = {"deployment_id": deployment_id}
+    if payload.config_overrides is not None:
+        target["config_overrides"] = redact_config_overrides(payload.config_overrides)
+    deployment = audited(
+        ctx,
+        env_id,
+        NOUN,
+        "update",
+        target,
+        lambda: ctx.store.transact(env_id, transform),
+        idempotency_key=payload.idempotency_key,
+    )
+    return bundle_summary(env_id, deployment)
+
+
+def remove(ctx: OpContext, payload: BundleRemovePayload) -> dict[str, Any]:
+    """Remove a deployment with nothing live; its archived revisions are pruned with it."""
+    env_id = parse_env_id(payload.environment_id)
+    deployment_id = parse_ulid(payload.deployment_id, "deployment_id")
+
+    def transform(
+        env: Environment,
+    ) -> tuple[Environment, tuple[BundleDeployment, list[str]]]:
+        new_env, removed, pruned = engine.remove_bundle(env, deployment_id)
+        return new_env, (removed, pruned)
+
+    removed, pruned = audited(
+        ctx,
+        env_id,
+        NOUN,
+        "remove",
+        {"deployment_id": deployment_id},
+        lambda: ctx.store.transact(env_id, transform),
+        idempotency_key=payload.idempotency_key,
+    )
+    result = bundle_summary(env_id, removed)
+    result["pruned_revision_ids"] = pruned
+    return result
+
+
+def list_bundles(ctx: OpContext, env_id: str) -> dict[str, Any]:
+    """Every deployment of an environment."""
+    parse_env_id(env_id)
+    env = ctx.store.load(env_id)
+    return {
+        "environment_id": env_id,
+        "deployments": [bundle_summary(env_id, b) for b in env.bundles],
+    }

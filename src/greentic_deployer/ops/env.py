@@ -1,0 +1,165 @@
+"""`op env …` use-cases: create, update, set-public-url, init, list, show, doctor, destroy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from greentic_deployer.ops.audit import audited
+from greentic_deployer.ops.context import OpContext
+from greentic_deployer.ops.payloads import CreateEnvPayload
+from greentic_deployer.ops.summaries import env_summary
+from greentic_deployer.spec.environment import Environment
+from greentic_deployer.spec.errors import ConflictError, SpecError
+from greentic_deployer.spec.host import (
+    EnvironmentHostConfig,
+    canonical_public_base_url,
+    check_socket_addr,
+)
+from greentic_deployer.spec.ids import parse_env_id
+from greentic_deployer.spec.revision import Lifecycle
+
+NOUN = "env"
+
+
+def _url(value: str | None) -> str | None:
+    return None if value is None else canonical_public_base_url(value)
+
+
+def create(ctx: OpContext, payload: CreateEnvPayload) -> dict[str, Any]:
+    """Create an empty environment; never overwrites an existing or corrupt one."""
+    env_id = parse_env_id(payload.environment_id)
+    ctx.store.env_dir(env_id)
+    if payload.listen_addr is not None:
+        check_socket_addr(payload.listen_addr)
+    url = _url(payload.public_base_url)
+    env = Environment(
+        environment_id=env_id,
+        name=payload.name,
+        host_config=EnvironmentHostConfig(
+            env_id=env_id,
+            region=payload.region,
+            tenant_org_id=payload.tenant_org_id,
+            listen_addr=payload.listen_addr,
+            public_base_url=url,
+        ),
+    )
+    env.validate()
+
+    def action() -> Environment:
+        ctx.store.create(env)
+        return env
+
+    created = audited(ctx, env_id, NOUN, "create", {"environment_id": env_id}, action)
+    return env_summary(created)
+
+
+def update(ctx: OpContext, payload: CreateEnvPayload) -> dict[str, Any]:
+    """Set the name; region, tenant, listen address and URL only when given (never cleared)."""
+    env_id = parse_env_id(payload.environment_id)
+    ctx.store.env_dir(env_id)
+    if payload.listen_addr is not None:
+        check_socket_addr(payload.listen_addr)
+    url = _url(payload.public_base_url)
+
+    def transform(env: Environment) -> tuple[Environment, Environment]:
+        host = env.host_config.model_copy(
+            update={
+                k: v
+                for k, v in {
+                    "region": payload.region,
+                    "tenant_org_id": payload.tenant_org_id,
+                    "listen_addr": payload.listen_addr,
+                    "public_base_url": url,
+                }.items()
+                if v is not None
+            }
+        )
+        new = env.model_copy(update={"name": payload.name, "host_config": host})
+        return new, new
+
+    updated = audited(
+        ctx,
+        env_id,
+        NOUN,
+        "update",
+        {"environment_id": env_id},
+        lambda: ctx.store.transact(env_id, transform),
+    )
+    return env_summary(updated)
+
+
+def set_public_url(ctx: OpContext, env_id: str, url: str) -> dict[str, Any]:
+    """Validate and set `host_config.public_base_url`."""
+    parse_env_id(env_id)
+    ctx.store.env_dir(env_id)
+    canonical = canonical_public_base_url(url)
+
+    def transform(env: Environment) -> tuple[Environment, Environment]:
+        host = env.host_config.model_copy(update={"public_base_url": canonical})
+        new = env.model_copy(update={"host_config": host})
+        return new, new
+
+    updated = audited(
+        ctx,
+        env_id,
+        NOUN,
+        "set-public-url",
+        {"environment_id": env_id, "public_base_url": canonical},
+        lambda: ctx.store.transact(env_id, transform),
+    )
+    return {
+        "environment_id": env_id,
+        "host_config": updated.host_config.to_json_dict(),
+    }
+
+
+def list_envs(ctx: OpContext) -> dict[str, Any]:
+    """Every readable environment under the store root, sorted by id."""
+    return {"environments": [env_summary(env) for env in ctx.store.list()]}
+
+
+def show(ctx: OpContext, env_id: str) -> dict[str, Any]:
+    """The full environment document and its runtime document (or null)."""
+    parse_env_id(env_id)
+    env = ctx.store.load(env_id)
+    runtime = ctx.store.load_runtime(env_id)
+    return {
+        "environment": env.to_json_dict(),
+        "runtime": runtime.to_json_dict() if runtime is not None else None,
+    }
+
+
+def destroy(ctx: OpContext, env_id: str, *, confirm: bool) -> dict[str, Any]:
+    """Retire an environment with nothing live: its directory moves to the store's trash."""
+    from greentic_deployer.spec.errors import InvalidArgumentError
+
+    parse_env_id(env_id)
+    ctx.store.env_dir(env_id)
+    if not confirm:
+        raise InvalidArgumentError(
+            "--confirm", f"destroying `{env_id}` is irreversible from the CLI; pass --confirm"
+        )
+    env = ctx.store.load(env_id)
+    live = [r for r in env.revisions if r.lifecycle not in (Lifecycle.archived, Lifecycle.inactive)]
+    if env.traffic_splits or live:
+
+        def refuse() -> None:
+            raise ConflictError(
+                f"environment `{env_id}` is still live: {len(env.traffic_splits)} traffic "
+                f"split(s), {len(live)} revision(s) not archived; clear traffic "
+                "(`op traffic clear`) and archive revisions first"
+            )
+
+        audited(ctx, env_id, NOUN, "destroy", {"environment_id": env_id}, refuse)
+    audited(ctx, env_id, NOUN, "destroy", {"environment_id": env_id}, lambda: None)
+    trashed = ctx.store.retire(env_id)
+    return {"environment_id": env_id, "destroyed": True, "retired_to": str(trashed)}
+
+
+def validate_status(env: Environment) -> dict[str, Any]:
+    """`{status: ok}` or `{status: error, message}` for an environment document."""
+    try:
+        env.validate()
+    except SpecError as exc:
+        return {"status": "error", "message": exc.message}
+    return {"status": "ok"}

@@ -1,0 +1,98 @@
+"""Verb payloads: inline flags or an `--answers` JSON/YAML file, never both."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from greentic_deployer.spec.errors import GreenticError, InvalidArgumentError
+from greentic_deployer.spec.parse import describe_validation_error
+
+P = TypeVar("P", bound=BaseModel)
+
+
+class AnswersParseError(GreenticError):
+    """An `--answers` file that is not valid JSON or YAML."""
+
+    kind = "answers-parse"
+
+
+class PayloadIoError(GreenticError):
+    """An input file that cannot be read."""
+
+    kind = "io"
+
+
+def load_answers_file(path: Path) -> Any:
+    """Read `.json` as JSON, `.yaml`/`.yml` as YAML, anything else JSON then YAML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise PayloadIoError(f"--answers file {str(path)!r} does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PayloadIoError(f"--answers file {str(path)!r} cannot be read: {exc}") from exc
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return _json(text, path)
+    if suffix in (".yaml", ".yml"):
+        return _yaml(text, path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return _yaml(text, path)
+
+
+def _json(text: str, path: Path) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AnswersParseError(f"{path}: invalid JSON: {exc}") from exc
+
+
+def _yaml(text: str, path: Path) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise AnswersParseError(f"{path}: invalid YAML: {exc}") from exc
+
+
+def resolve_payload(
+    inline: dict[str, Any],
+    answers: Path | None,
+    *,
+    required_inline: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Inline flags xor an answers file; partial inline input names what is missing."""
+    given = {k: v for k, v in inline.items() if v is not None and v not in ([], ())}
+    if given and answers is not None:
+        raise InvalidArgumentError(
+            "--answers", "give either inline flags or --answers, not both", sorted(given)
+        )
+    if answers is not None:
+        data = load_answers_file(answers)
+        if not isinstance(data, dict):
+            raise InvalidArgumentError(
+                "--answers", "the payload must be a JSON/YAML object", type(data).__name__
+            )
+        return data
+    if not given:
+        raise InvalidArgumentError(
+            "payload", "no payload provided: pass the inline flags or --answers FILE"
+        )
+    missing = [name for name in required_inline if name not in given]
+    if missing:
+        raise InvalidArgumentError("payload", f"partial inline input: missing {', '.join(missing)}")
+    return given
+
+
+def parse_payload(model: type[P], data: dict[str, Any]) -> P:
+    """Validate a payload strictly; the error names the field and the rule."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidArgumentError("payload", describe_validation_error(exc)) from exc

@@ -1,0 +1,143 @@
+"""Payload shapes of the payload verbs (what `--answers` files contain)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from greentic_deployer.spec.bundle import DeploymentStatus, RevenueShareEntry, RouteBinding
+
+
+class Payload(BaseModel):
+    """Strict payload base: an unknown key is a typo, so it is rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CreateEnvPayload(Payload):
+    """`op env create` / `op env update`."""
+
+    environment_id: str
+    name: str
+    region: str | None = None
+    tenant_org_id: str | None = None
+    listen_addr: str | None = None
+    public_base_url: str | None = None
+    idempotency_key: str | None = None
+
+
+class BindingPayload(Payload):
+    """`op env-packs add|update`."""
+
+    environment_id: str
+    slot: str
+    kind: str
+    pack_ref: str
+    answers_ref: str | None = None
+    idempotency_key: str | None = None
+
+
+class BindingSlotPayload(Payload):
+    """`op env-packs remove|rollback`."""
+
+    environment_id: str
+    slot: str
+    idempotency_key: str | None = None
+
+
+class BundleAddPayload(Payload):
+    """`op bundles add`."""
+
+    environment_id: str
+    bundle_id: str
+    customer_id: str | None = None
+    route_binding: RouteBinding = Field(default_factory=RouteBinding)
+    revenue_share: list[RevenueShareEntry] | None = None
+    authorization_ref: str = "auth.json"
+    config_overrides: dict[str, dict[str, Any]] | None = None
+    idempotency_key: str | None = None
+
+
+class BundleUpdatePayload(Payload):
+    """`op bundles update` (absent = keep; config_overrides replaces wholesale, {} clears)."""
+
+    environment_id: str
+    deployment_id: str
+    status: DeploymentStatus | None = None
+    route_binding: RouteBinding | None = None
+    revenue_share: list[RevenueShareEntry] | None = None
+    config_overrides: dict[str, dict[str, Any]] | None = None
+    idempotency_key: str | None = None
+
+
+class BundleRemovePayload(Payload):
+    """`op bundles remove`."""
+
+    environment_id: str
+    deployment_id: str
+    idempotency_key: str | None = None
+
+
+class StagePayload(Payload):
+    """`op revisions stage`: a bundle file, or the pointer form recorded verbatim."""
+
+    environment_id: str
+    deployment_id: str
+    bundle_path: str | None = None
+    bundle_source_uri: str | None = None
+    bundle_digest: str = "sha256:00"
+    pack_list: list[dict[str, Any]] = Field(default_factory=list)
+    pack_list_lock_ref: str = ""
+    config_digest: str = "sha256:00"
+    signature_sidecar_ref: str = "rev.sig"
+    drain_seconds: int = Field(default=30, ge=0, le=2**32 - 1)
+    revision_id: str | None = None
+    idempotency_key: str | None = None
+
+
+class RevisionVerbPayload(Payload):
+    """`op revisions warm|drain|archive`."""
+
+    environment_id: str
+    revision_id: str
+    idempotency_key: str | None = None
+
+
+class TrafficEntryPayload(Payload):
+    """One entry of `op traffic set --answers`: `weight_bps` wins over `weight_percent`."""
+
+    revision_id: str
+    weight_bps: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    weight_percent: float | None = None
+
+    @model_validator(mode="after")
+    def _one_weight(self) -> TrafficEntryPayload:
+        if self.weight_bps is None and self.weight_percent is None:
+            raise ValueError(f"entry {self.revision_id}: give weight_bps or weight_percent")
+        return self
+
+
+class TrafficSetPayload(Payload):
+    """`op traffic set`."""
+
+    environment_id: str
+    deployment_id: str
+    entries: list[TrafficEntryPayload]
+    idempotency_key: str
+    updated_by: str = "operator"
+    authorization_ref: str = "auth.json"
+
+
+class DeployPayload(Payload):
+    """`op deploy --answers`."""
+
+    bundle_path: str
+    environment_id: str = "local"
+    bundle_id: str | None = None
+    customer_id: str | None = None
+    idempotency_key: str | None = None
+    route_binding: RouteBinding | None = None
+    revenue_share: list[RevenueShareEntry] | None = None
+    bundle_source_uri: str | None = None
+    config_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)

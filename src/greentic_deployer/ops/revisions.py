@@ -1,0 +1,208 @@
+"""`op revisions …`: stage (bundle file or pointer form), warm, drain, archive, list."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from greentic_deployer.engine import revisions as engine
+from greentic_deployer.engine.errors import DeploymentNotFoundError, RevisionNotFoundError
+from greentic_deployer.ops.audit import audited
+from greentic_deployer.ops.context import OpContext
+from greentic_deployer.ops.payloads import RevisionVerbPayload, StagePayload
+from greentic_deployer.ops.summaries import revision_summary
+from greentic_deployer.spec.environment import Environment
+from greentic_deployer.spec.errors import InvalidArgumentError
+from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_ulid
+from greentic_deployer.spec.parse import parse_document
+from greentic_deployer.spec.revision import PackListEntry, Revision
+
+NOUN = "revisions"
+
+
+def _deployment_must_exist(ctx: OpContext, env_id: str, deployment_id: str) -> Environment:
+    env = ctx.store.load(env_id)
+    if env.deployment(deployment_id) is None:
+        raise DeploymentNotFoundError(env_id, deployment_id)
+    return env
+
+
+def stage(ctx: OpContext, payload: StagePayload) -> dict[str, Any]:
+    """Stage a new revision from a `.gtbundle` file, or record caller pointers verbatim."""
+    env_id = parse_env_id(payload.environment_id)
+    deployment_id = parse_ulid(payload.deployment_id, "deployment_id")
+    revision_id = (
+        parse_ulid(payload.revision_id, "revision_id") if payload.revision_id else new_ulid()
+    )
+    target = {"deployment_id": deployment_id, "revision_id": revision_id}
+    if payload.bundle_path is not None:
+        source = Path(payload.bundle_path)
+        action: Callable[[], Revision] = lambda: _stage_bundle(  # noqa: E731
+            ctx, env_id, deployment_id, revision_id, source, payload
+        )
+        target["bundle_path"] = str(source)
+    else:
+        request = _pointer_request(payload, deployment_id, revision_id)
+        now = ctx.now()
+
+        def action() -> Revision:
+            _deployment_must_exist(ctx, env_id, deployment_id)
+            return ctx.store.transact(env_id, lambda env: engine.stage_revision(env, request, now))
+
+    revision = audited(
+        ctx, env_id, NOUN, "stage", target, action, idempotency_key=payload.idempotency_key
+    )
+    return revision_summary(revision)
+
+
+def _pointer_request(
+    payload: StagePayload, deployment_id: str, revision_id: str
+) -> engine.StageRequest:
+    lock_ref = payload.pack_list_lock_ref
+    if lock_ref:
+        parts = PurePosixPath(lock_ref).parts
+        if len(parts) < 3 or parts[:2] != ("revisions", revision_id) or ".." in parts:
+            raise InvalidArgumentError(
+                "pack_list_lock_ref",
+                f"must live under revisions/{revision_id}/ (the revision's own directory)",
+                lock_ref,
+            )
+    pack_list = [
+        parse_document(PackListEntry, entry, f"pack_list[{i}]")
+        for i, entry in enumerate(payload.pack_list)
+    ]
+    return engine.StageRequest(
+        revision_id=revision_id,
+        deployment_id=deployment_id,
+        bundle_digest=payload.bundle_digest,
+        bundle_source_uri=payload.bundle_source_uri,
+        pack_list=pack_list,
+        pack_list_lock_ref=lock_ref,
+        config_digest=payload.config_digest,
+        signature_sidecar_ref=payload.signature_sidecar_ref,
+        drain_seconds=payload.drain_seconds,
+    )
+
+
+def _stage_bundle(
+    ctx: OpContext,
+    env_id: str,
+    deployment_id: str,
+    revision_id: str,
+    source: Path,
+    payload: StagePayload,
+) -> Revision:
+    from greentic_deployer.bundle.stage import stage_bundle
+
+    env = _deployment_must_exist(ctx, env_id, deployment_id)
+    deployment = env.deployment(deployment_id)
+    assert deployment is not None
+    revision_dir = ctx.store.revision_dir(env_id, revision_id)
+    staged = stage_bundle(
+        source,
+        revision_dir,
+        env_id=env_id,
+        bundle_id=deployment.bundle_id,
+        revision_id=revision_id,
+    )
+    request = engine.StageRequest(
+        revision_id=revision_id,
+        deployment_id=deployment_id,
+        bundle_digest=staged.bundle_digest,
+        bundle_source_uri=payload.bundle_source_uri,
+        pack_list=list(staged.pack_list),
+        pack_list_lock_ref=staged.pack_list_lock_ref,
+        pack_config_refs=list(staged.pack_config_refs),
+        config_digest=payload.config_digest,
+        signature_sidecar_ref=payload.signature_sidecar_ref,
+        drain_seconds=payload.drain_seconds,
+    )
+    now = ctx.now()
+    try:
+        return ctx.store.transact(env_id, lambda env: engine.stage_revision(env, request, now))
+    except BaseException:
+        # The environment never learned of this revision: leave no orphaned files behind.
+        shutil.rmtree(revision_dir, ignore_errors=True)
+        raise
+
+
+def warm(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
+    """Walk staged → warming → ready behind a (passing) health gate."""
+    env_id = parse_env_id(payload.environment_id)
+    revision_id = parse_ulid(payload.revision_id, "revision_id")
+    now = ctx.now()
+
+    def action() -> Revision:
+        observed = _revision(ctx.store.load(env_id), env_id, revision_id)
+        return ctx.store.transact(
+            env_id,
+            lambda env: engine.warm_revision(
+                env, revision_id, engine.HealthGate.ok(), observed.lifecycle, now
+            ),
+        )
+
+    return _lifecycle_verb(ctx, env_id, "warm", revision_id, payload, action)
+
+
+def drain(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
+    """Walk ready → draining (routing-side; workers stay up)."""
+    env_id = parse_env_id(payload.environment_id)
+    revision_id = parse_ulid(payload.revision_id, "revision_id")
+    return _lifecycle_verb(
+        ctx,
+        env_id,
+        "drain",
+        revision_id,
+        payload,
+        lambda: ctx.store.transact(env_id, lambda env: engine.drain_revision(env, revision_id)),
+    )
+
+
+def archive(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
+    """Archive a revision no split routes to."""
+    env_id = parse_env_id(payload.environment_id)
+    revision_id = parse_ulid(payload.revision_id, "revision_id")
+    return _lifecycle_verb(
+        ctx,
+        env_id,
+        "archive",
+        revision_id,
+        payload,
+        lambda: ctx.store.transact(env_id, lambda env: engine.archive_revision(env, revision_id)),
+    )
+
+
+def _lifecycle_verb(
+    ctx: OpContext,
+    env_id: str,
+    verb: str,
+    revision_id: str,
+    payload: RevisionVerbPayload,
+    action: Callable[[], Revision],
+) -> dict[str, Any]:
+    revision = audited(
+        ctx,
+        env_id,
+        NOUN,
+        verb,
+        {"revision_id": revision_id},
+        action,
+        idempotency_key=payload.idempotency_key,
+    )
+    return revision_summary(revision)
+
+
+def _revision(env: Environment, env_id: str, revision_id: str) -> Revision:
+    revision = env.revision(revision_id)
+    if revision is None:
+        raise RevisionNotFoundError(env_id, revision_id)
+    return revision
+
+
+def list_revisions(ctx: OpContext, env_id: str) -> dict[str, Any]:
+    """Every revision of an environment, in store order."""
+    parse_env_id(env_id)
+    env = ctx.store.load(env_id)
+    return {"environment_id": env_id, "revisions": [revision_summary(r) for r in env.revisions]}

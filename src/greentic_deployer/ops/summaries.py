@@ -1,0 +1,82 @@
+"""Result shapes of the CLI (reference §8): summaries of envs, bundles, revisions, splits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from greentic_deployer.spec.bindings import EnvPackBinding
+from greentic_deployer.spec.bundle import BundleDeployment
+from greentic_deployer.spec.environment import Environment
+from greentic_deployer.spec.revision import Revision
+from greentic_deployer.spec.traffic import TrafficSplit
+
+
+def env_summary(env: Environment) -> dict[str, Any]:
+    """EnvSummary: identity, host basics and counts."""
+    host = env.host_config
+    summary: dict[str, Any] = {
+        "environment_id": env.environment_id,
+        "name": env.name,
+        "region": host.region,
+        "tenant_org_id": host.tenant_org_id,
+    }
+    if host.listen_addr is not None:
+        summary["listen_addr"] = host.listen_addr
+    if host.public_base_url is not None:
+        summary["public_base_url"] = host.public_base_url
+    summary.update(
+        pack_count=len(env.packs),
+        bundle_count=len(env.bundles),
+        revision_count=len(env.revisions),
+    )
+    return summary
+
+
+def bundle_summary(env_id: str, deployment: BundleDeployment) -> dict[str, Any]:
+    """BundleSummary."""
+    return {
+        "environment_id": env_id,
+        "bundle_id": deployment.bundle_id,
+        "deployment_id": deployment.deployment_id,
+        "customer_id": deployment.customer_id,
+        "status": deployment.status.value,
+        "current_revision_count": len(deployment.current_revisions),
+        "hosts": list(deployment.route_binding.hosts),
+    }
+
+
+def revision_summary(revision: Revision) -> dict[str, Any]:
+    """RevisionSummary."""
+    return {
+        "revision_id": revision.revision_id,
+        "deployment_id": revision.deployment_id,
+        "bundle_id": revision.bundle_id,
+        "sequence": revision.sequence,
+        "lifecycle": revision.lifecycle.value,
+    }
+
+
+def traffic_summary(env_id: str, split: TrafficSplit) -> dict[str, Any]:
+    """TrafficSummary."""
+    return {
+        "environment_id": env_id,
+        "deployment_id": split.deployment_id,
+        "bundle_id": split.bundle_id,
+        "generation": split.generation,
+        "entries": [
+            {"revision_id": e.revision_id, "weight_bps": e.weight_bps} for e in split.entries
+        ],
+        "has_previous": split.previous_split_ref is not None,
+    }
+
+
+def binding_summary(env_id: str, binding: EnvPackBinding) -> dict[str, Any]:
+    """BindingSummary."""
+    return {
+        "environment_id": env_id,
+        "slot": binding.slot.value,
+        "kind": binding.kind,
+        "pack_ref": binding.pack_ref,
+        "generation": binding.generation,
+        "has_previous": binding.previous_binding_ref is not None,
+    }

@@ -1,0 +1,212 @@
+"""The Deployer contract: verbs, outcomes, typed errors and shared preconditions (reference §5.1).
+
+A deployer models provider-side effects only; lifecycle state is owned by the store. Every verb
+is idempotent, and the pure preconditions below run before any provider call so a failing
+precondition is cheap, deterministic and typed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from greentic_deployer.spec.environment import Environment
+from greentic_deployer.spec.errors import ConflictError, GreenticError, NotFoundError
+from greentic_deployer.spec.ids import parse_ulid
+from greentic_deployer.spec.revision import Revision
+from greentic_deployer.spec.runtime_config import RuntimeConfig, materialize_runtime_config
+from greentic_deployer.spec.traffic import TOTAL_BPS, TrafficEntry
+
+JsonObject = dict[str, Any]
+"""A flat JSON object: a binding's recorded wizard answers, keyed by question id."""
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+class DeployerError(GreenticError):
+    """Base of every error a Deployer verb raises on purpose."""
+
+    kind = "conflict"
+
+
+class RevisionNotFound(DeployerError, NotFoundError):
+    """The targeted revision is not in the environment passed to the verb."""
+
+    kind = "not-found"
+
+    def __init__(self, env_id: str, revision_id: str) -> None:
+        super().__init__(f"revision `{revision_id}` not found in env `{env_id}`")
+        self.env_id = env_id
+        self.revision_id = revision_id
+
+
+class SplitNotFound(DeployerError, NotFoundError):
+    """`apply_traffic_split` named a deployment with no recorded traffic split."""
+
+    kind = "not-found"
+
+    def __init__(self, env_id: str, deployment_id: str) -> None:
+        super().__init__(
+            f"no traffic split recorded for deployment `{deployment_id}` in env `{env_id}`"
+        )
+        self.env_id = env_id
+        self.deployment_id = deployment_id
+
+
+class InvalidSplit(DeployerError, ConflictError):
+    """The recorded split's weights do not sum to exactly 10000 basis points."""
+
+    kind = "conflict"
+
+    def __init__(self, deployment_id: str, sum: int) -> None:
+        super().__init__(
+            f"traffic split for deployment `{deployment_id}` violates the "
+            f"sum={TOTAL_BPS}bps invariant: actual={sum}"
+        )
+        self.deployment_id = deployment_id
+        self.sum = sum
+
+
+class ProviderError(DeployerError, ConflictError):
+    """A provider-side failure (API call, rollout, …); the message says what failed."""
+
+    kind = "conflict"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"provider failure: {message}")
+        self.detail = message
+
+
+class InvalidAnswersError(ConflictError):
+    """A deployer binding's wizard answers do not parse (unknown key, bad value, …)."""
+
+    kind = "conflict"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"invalid answers: {message}")
+        self.detail = message
+
+
+# -- outcomes and protocols --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrafficSplitOutcome:
+    """What `apply_traffic_split` enforced: exactly the recorded entries of that deployment."""
+
+    applied_deployment_id: str
+    applied_entries: tuple[TrafficEntry, ...]
+
+
+@runtime_checkable
+class Deployer(Protocol):
+    """Provider-side effects of one deployer env-pack; every verb is idempotent."""
+
+    async def stage_revision(self, env: Environment, revision_id: str) -> None:
+        """Stage-time side effects (upload, pre-pull, …); none for local-process and k8s."""
+        ...
+
+    async def warm_revision(
+        self, env: Environment, revision_id: str, answers: JsonObject | None
+    ) -> None:
+        """Create what serves the revision and wait until it is reachable."""
+        ...
+
+    async def drain_revision(self, env: Environment, revision_id: str) -> None:
+        """Stop routing new sessions to the revision (routing-side only for k8s)."""
+        ...
+
+    async def archive_revision(
+        self, env: Environment, revision_id: str, answers: JsonObject | None
+    ) -> None:
+        """Tear down the revision's provider resources (already absent = success)."""
+        ...
+
+    async def apply_traffic_split(
+        self, env: Environment, deployment_id: str, answers: JsonObject | None
+    ) -> TrafficSplitOutcome:
+        """Enforce the deployment's recorded split; sibling deployments stay untouched."""
+        ...
+
+    async def report_runtime_config(self, env: Environment) -> RuntimeConfig:
+        """The deployer's view of the routing projection (the pure materialization by default)."""
+        ...
+
+
+class ManifestRenderer(Protocol):
+    """A declarative deployer's pure, deterministic renderer (dependencies first)."""
+
+    def render_environment(
+        self, env: Environment, answers: JsonObject | None
+    ) -> list[dict[str, Any]]:
+        """Render the environment's manifest set; bad answers raise InvalidAnswersError."""
+        ...
+
+
+class DeployerBase(ABC):
+    """Convenience base: subclasses implement the five verbs, the projection comes for free."""
+
+    @abstractmethod
+    async def stage_revision(self, env: Environment, revision_id: str) -> None:
+        """Stage-time side effects."""
+
+    @abstractmethod
+    async def warm_revision(
+        self, env: Environment, revision_id: str, answers: JsonObject | None
+    ) -> None:
+        """Warm-time side effects."""
+
+    @abstractmethod
+    async def drain_revision(self, env: Environment, revision_id: str) -> None:
+        """Drain-time side effects."""
+
+    @abstractmethod
+    async def archive_revision(
+        self, env: Environment, revision_id: str, answers: JsonObject | None
+    ) -> None:
+        """Archive-time side effects."""
+
+    @abstractmethod
+    async def apply_traffic_split(
+        self, env: Environment, deployment_id: str, answers: JsonObject | None
+    ) -> TrafficSplitOutcome:
+        """Enforce the deployment's recorded split."""
+
+    async def report_runtime_config(self, env: Environment) -> RuntimeConfig:
+        """The pure materialization; override only to splice provider-discovered values."""
+        return materialize_runtime_config(env)
+
+
+# -- shared preconditions ----------------------------------------------------------------------
+
+
+def _canonical_id(value: str) -> str:
+    """ULIDs compare by value: accept any casing, fall back to the raw text when not a ULID."""
+    try:
+        return parse_ulid(value)
+    except GreenticError:
+        return value
+
+
+def require_revision(env: Environment, revision_id: str) -> Revision:
+    """The revision with this id, or RevisionNotFound."""
+    revision = env.revision(_canonical_id(revision_id))
+    if revision is None:
+        raise RevisionNotFound(env.environment_id, revision_id)
+    return revision
+
+
+def enforce_split_invariants(env: Environment, deployment_id: str) -> TrafficSplitOutcome:
+    """Find the deployment's split (SplitNotFound), require sum == 10000 (InvalidSplit)."""
+    split = env.split_for(_canonical_id(deployment_id))
+    if split is None:
+        raise SplitNotFound(env.environment_id, deployment_id)
+    # Python integers do not overflow, so this is at least as safe as the reference's u64 sum.
+    total = sum(entry.weight_bps for entry in split.entries)
+    if total != TOTAL_BPS:
+        raise InvalidSplit(split.deployment_id, total)
+    return TrafficSplitOutcome(
+        applied_deployment_id=split.deployment_id, applied_entries=tuple(split.entries)
+    )

@@ -1,0 +1,24 @@
+"""The `greentic.deployer.k8s` env-pack handler: renderer, wizard and credentials contract."""
+
+from __future__ import annotations
+
+from greentic_deployer.packs.k8s.answers import WIZARD_SPEC
+from greentic_deployer.packs.k8s.credentials import K8sCredentials
+from greentic_deployer.packs.k8s.render import K8sRenderer
+from greentic_deployer.packs.registry import EnvPackHandler
+from greentic_deployer.spec.slots import CapabilitySlot
+
+DESCRIPTOR_PATH = "greentic.deployer.k8s"
+SUPPORTED_VERSIONS = ">=1.0.0-dev, <2.0.0"
+
+
+def k8s_handler() -> EnvPackHandler:
+    """Declarative deployer: renders manifests; live verbs arrive with the cluster seam."""
+    return EnvPackHandler(
+        slot=CapabilitySlot.deployer,
+        descriptor_path=DESCRIPTOR_PATH,
+        supported_versions=SUPPORTED_VERSIONS,
+        credentials=K8sCredentials(),
+        wizard_spec=WIZARD_SPEC,
+        renderer=K8sRenderer(),
+    )

@@ -1,0 +1,183 @@
+"""The pure, deterministic manifest set of an environment, in apply order (reference §7.3)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from greentic_deployer.packs.k8s.answers import K8sAnswers, coerce_answers
+from greentic_deployer.packs.k8s.manifests import (
+    Manifest,
+    RenderContext,
+    dev_secrets_secret,
+    env_store_configmap,
+    has_pullable_routed_revision,
+    namespace,
+    network_policies,
+    router_deployment,
+    router_pdb,
+    router_service,
+    runtime_config_configmap,
+    vault_service_account,
+    worker_deployment,
+    worker_service,
+)
+from greentic_deployer.packs.k8s.naming import resolve_namespace
+from greentic_deployer.packs.k8s.secrets_backend import (
+    AnswersLoader,
+    DevStore,
+    SecretsBackend,
+    Vault,
+    has_secrets_binding,
+    no_answers,
+    resolve_secrets_backend,
+)
+from greentic_deployer.spec.environment import Environment
+from greentic_deployer.spec.errors import ConflictError
+from greentic_deployer.spec.revision import Revision
+from greentic_deployer.spec.runtime_config import materialize_runtime_config
+from greentic_deployer.spec.serde import dumps_compact
+
+EMPTY_DEV_STORE_MARKER = "<empty>"
+ENV_LEVEL_OBJECTS = 12
+"""Namespace + 2 ConfigMaps + router Deployment/Service/PDB + 6 NetworkPolicies."""
+
+
+class InvalidManifestError(ConflictError):
+    """A manifest lacks `apiVersion`, `kind` or `metadata.name`, so it cannot be addressed."""
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """How the cluster addresses one object; `namespace` is None for cluster-scoped kinds."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace is None:
+            return f"{self.api_version}/{self.kind} {self.name}"
+        return f"{self.api_version}/{self.kind} {self.namespace}/{self.name}"
+
+    def to_json(self) -> dict[str, str | None]:
+        """The CLI form `{api_version, kind, namespace, name}`."""
+        return {
+            "api_version": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+        }
+
+
+def object_ref(manifest: Any) -> ObjectRef:
+    """The ObjectRef of a manifest; a missing apiVersion/kind/metadata.name is InvalidManifest."""
+    if not isinstance(manifest, dict):
+        raise InvalidManifestError("manifest must be a JSON object")
+    api_version = manifest.get("apiVersion")
+    kind = manifest.get("kind")
+    metadata = manifest.get("metadata")
+    if not isinstance(api_version, str) or not api_version:
+        raise InvalidManifestError("manifest has no apiVersion")
+    if not isinstance(kind, str) or not kind:
+        raise InvalidManifestError(f"{api_version} manifest has no kind")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not name:
+        raise InvalidManifestError(f"{api_version}/{kind} manifest has no metadata.name")
+    ns = metadata.get("namespace") if isinstance(metadata, dict) else None
+    if ns is not None and not isinstance(ns, str):
+        raise InvalidManifestError(f"{api_version}/{kind} {name}: metadata.namespace not a string")
+    return ObjectRef(api_version=api_version, kind=kind, namespace=ns or None, name=name)
+
+
+def present_revisions(env: Environment) -> list[Revision]:
+    """Revisions with cluster presence (warming, ready, draining), in `env.revisions` order."""
+    return [r for r in env.revisions if r.lifecycle.has_cluster_presence]
+
+
+def dev_store_payload(dev_store_bytes: bytes | None) -> str | None:
+    """The Secret's base64 payload of the dev-store file, None when it was not read."""
+    if dev_store_bytes is None:
+        return None
+    return base64.b64encode(dev_store_bytes).decode("ascii")
+
+
+def dev_store_hash(payload: str | None) -> str:
+    """Hex SHA-256 of the base64 payload, or of the literal `<empty>` when there is none."""
+    text = EMPTY_DEV_STORE_MARKER if payload is None else payload
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def render_environment(
+    env: Environment,
+    answers: K8sAnswers | object | None,
+    *,
+    secrets_backend: SecretsBackend | None = None,
+    dev_store_bytes: bytes | None = None,
+) -> list[dict[str, Any]]:
+    """Every desired object of the env in apply order (§7.3); pure and deterministic."""
+    # `answers` may be parsed K8sAnswers or the raw flat answers document (None = defaults).
+    # Without `secrets_backend` it is resolved from the env with no binding answers available,
+    # which fails closed for a Vault binding. `dev_store_bytes` is the raw dev-store file.
+    parsed = coerce_answers(answers)
+    backend = (
+        secrets_backend if secrets_backend is not None else resolve_secrets_backend(env, no_answers)
+    )
+    bound = has_secrets_binding(env)
+    dev_secrets = bound and isinstance(backend, DevStore)
+    payload = dev_store_payload(dev_store_bytes) if dev_secrets else None
+    ctx = RenderContext(
+        env_id=env.environment_id,
+        namespace=resolve_namespace(env.environment_id, parsed),
+        answers=parsed,
+        secrets_backend=backend,
+        dev_secrets=dev_secrets,
+        dev_store_hash=dev_store_hash(payload) if dev_secrets else None,
+    )
+    # Each document is serialized exactly once, however many revisions there are.
+    objects: list[Manifest] = [
+        namespace(ctx),
+        env_store_configmap(ctx, dumps_compact(env)),
+        runtime_config_configmap(ctx, dumps_compact(materialize_runtime_config(env))),
+        router_deployment(ctx),
+        router_service(ctx),
+        router_pdb(ctx),
+    ]
+    objects.extend(network_policies(ctx, pullable_routed=has_pullable_routed_revision(env)))
+    if isinstance(backend, Vault):
+        objects.append(vault_service_account(ctx))
+    elif dev_secrets:
+        objects.append(dev_secrets_secret(ctx, payload))
+    for revision in present_revisions(env):
+        objects.append(worker_deployment(ctx, revision))
+        objects.append(worker_service(ctx, revision))
+    return objects
+
+
+class K8sRenderer:
+    """The k8s env-pack's ManifestRenderer: renders with a fixed secrets backend and dev store."""
+
+    def __init__(
+        self,
+        *,
+        secrets_backend: SecretsBackend | None = None,
+        load_answers: AnswersLoader | None = None,
+        dev_store_bytes: bytes | None = None,
+    ) -> None:
+        self.secrets_backend = secrets_backend
+        self.load_answers = load_answers or no_answers
+        self.dev_store_bytes = dev_store_bytes
+
+    def render_environment(
+        self, env: Environment, answers: K8sAnswers | dict[str, Any] | None
+    ) -> list[dict[str, Any]]:
+        """Render the env; a missing backend is resolved with this renderer's answers loader."""
+        backend = self.secrets_backend
+        if backend is None:
+            backend = resolve_secrets_backend(env, self.load_answers)
+        return render_environment(
+            env, answers, secrets_backend=backend, dev_store_bytes=self.dev_store_bytes
+        )

@@ -1,0 +1,51 @@
+"""Pre-image backups taken before every overwrite or delete of a tracked file (reference §4.2)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from greentic_deployer.store.errors import AtomicWriteError, BackupCollisionError
+
+# The unsuffixed name plus suffixes .1 … .1023.
+MAX_BACKUP_ATTEMPTS = 1024
+
+
+def backup_stamp(now: datetime) -> str:
+    """`YYYYMMDDTHHMMSS.nnnnnnnnnZ` in UTC (datetime carries microseconds; the rest is zero)."""
+    utc = now.astimezone(UTC)
+    return f"{utc:%Y%m%dT%H%M%S}.{utc.microsecond * 1000:09d}Z"
+
+
+def backup_file(path: Path, backup_dir: Path, now: datetime) -> Path | None:
+    """Copy `path` to `<backup_dir>/<name>.<stamp>[.<n>].bak`; None when `path` does not exist."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise AtomicWriteError.during("read (for backup)", path, exc) from exc
+    try:
+        backup_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AtomicWriteError.during("create the backup directory", backup_dir, exc) from exc
+    base = f"{path.name}.{backup_stamp(now)}"
+    for attempt in range(MAX_BACKUP_ATTEMPTS):
+        target = backup_dir / (f"{base}.bak" if attempt == 0 else f"{base}.{attempt}.bak")
+        try:
+            # Exclusive create reserves the name even against a concurrent writer.
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise AtomicWriteError.during("create backup", target, exc) from exc
+        try:
+            # No fsync (as upstream): the original stays intact until the atomic replace,
+            # and the replace itself is fsynced.
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise AtomicWriteError.during("write backup", target, exc) from exc
+        return target
+    raise BackupCollisionError.exhausted(path, backup_dir, MAX_BACKUP_ATTEMPTS)
