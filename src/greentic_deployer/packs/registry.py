@@ -12,19 +12,20 @@ import re
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
-
-import semantic_version
 
 from greentic_deployer.packs.contract import (
     Deployer,
     InvalidAnswersError,
     JsonObject,
     ManifestRenderer,
+)
+from greentic_deployer.packs.versions import (
+    VersionRequirement,
+    cached_requirement,
+    parse_requirement,
 )
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidArgumentError
@@ -34,7 +35,6 @@ from greentic_deployer.spec.slots import CapabilitySlot
 __all__ = [
     "ENTRY_POINT_GROUP",
     "CapabilityProbe",
-    "Comparator",
     "CredentialsContract",
     "DeployerMissingCredentialsError",
     "DuplicateRegistrationError",
@@ -57,223 +57,6 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "greentic_deployer.env_packs"
-
-
-# -- version requirements (Cargo `semver` semantics) -------------------------------------------
-#
-# semantic-version parses versions and orders pre-releases, but its specs let a pre-release
-# satisfy any range it falls into (`1.1.0-dev` matches `>=1.0.0-dev, <2.0.0`). The reference
-# uses the Rust `semver` crate, where a pre-release version only matches when some comparator
-# has the same major.minor.patch and a pre-release of its own. So requirements are parsed and
-# matched comparator by comparator, as the crate does.
-
-_COMPARATOR = re.compile(
-    r"""^(?P<op>>=|<=|=|>|<|~|\^)?\s*
-    (?P<major>\d+|[*xX])
-    (?:\.(?P<minor>\d+|[*xX]))?
-    (?:\.(?P<patch>\d+|[*xX]))?
-    (?:-(?P<pre>[0-9A-Za-z.-]+))?
-    (?:\+(?P<build>[0-9A-Za-z.-]+))?$""",
-    re.VERBOSE,
-)
-_WILDCARDS = frozenset({"*", "x", "X"})
-
-_PreKey = tuple[int, tuple[tuple[int, int | str], ...]]
-
-
-def _pre_key(pre: Iterable[str]) -> _PreKey:
-    """SemVer precedence: no pre-release sorts highest; numeric ids sort below alphanumeric."""
-    ids = tuple(pre)
-    if not ids:
-        return (1, ())
-    return (0, tuple((0, int(p)) if p.isdigit() else (1, p) for p in ids))
-
-
-class Op(StrEnum):
-    """A comparator operator (a bare version means caret; `1.*` is a wildcard)."""
-
-    exact = "="
-    greater = ">"
-    greater_eq = ">="
-    less = "<"
-    less_eq = "<="
-    tilde = "~"
-    caret = "^"
-    wildcard = "*"
-
-
-@dataclass(frozen=True)
-class Comparator:
-    """One comparator; `minor`/`patch` are None when the version was partial."""
-
-    op: Op
-    major: int
-    minor: int | None
-    patch: int | None
-    pre: tuple[str, ...]
-
-    def matches(self, v: semantic_version.Version) -> bool:
-        """Whether `v` satisfies this comparator alone (the pre-release opt-in aside)."""
-        if self.op in (Op.exact, Op.wildcard):
-            return self._exact(v)
-        if self.op is Op.greater:
-            return self._order(v) > 0
-        if self.op is Op.greater_eq:
-            return self._exact(v) or self._order(v) > 0
-        if self.op is Op.less:
-            return self._order(v) < 0
-        if self.op is Op.less_eq:
-            return self._exact(v) or self._order(v) < 0
-        if self.op is Op.tilde:
-            return self._tilde(v)
-        return self._caret(v)
-
-    def admits_prerelease_of(self, v: semantic_version.Version) -> bool:
-        """A pre-release comparator on exactly `v`'s major.minor.patch opts pre-releases in."""
-        return bool(self.pre) and (self.major, self.minor, self.patch) == (
-            v.major,
-            v.minor,
-            v.patch,
-        )
-
-    def _pre_cmp(self, v: semantic_version.Version) -> int:
-        theirs, ours = _pre_key(v.prerelease), _pre_key(self.pre)
-        return (theirs > ours) - (theirs < ours)
-
-    def _order(self, v: semantic_version.Version) -> int:
-        """-1/0/+1 of `v` against this comparator; a missing part compares equal (0)."""
-        for ours, theirs in ((self.major, v.major), (self.minor, v.minor), (self.patch, v.patch)):
-            if ours is None:
-                return 0
-            if theirs != ours:
-                return 1 if theirs > ours else -1
-        return self._pre_cmp(v)
-
-    def _exact(self, v: semantic_version.Version) -> bool:
-        if v.major != self.major:
-            return False
-        if self.minor is not None and v.minor != self.minor:
-            return False
-        if self.patch is not None and v.patch != self.patch:
-            return False
-        return self._pre_cmp(v) == 0
-
-    def _tilde(self, v: semantic_version.Version) -> bool:
-        if v.major != self.major:
-            return False
-        if self.minor is not None and v.minor != self.minor:
-            return False
-        if self.patch is not None and v.patch != self.patch:
-            return bool(v.patch > self.patch)
-        return self._pre_cmp(v) >= 0
-
-    def _caret(self, v: semantic_version.Version) -> bool:
-        if v.major != self.major:
-            return False
-        if self.minor is None:
-            return True
-        if self.patch is None:
-            return bool(v.minor >= self.minor) if self.major > 0 else v.minor == self.minor
-        if self.major > 0:
-            if v.minor != self.minor:
-                return bool(v.minor > self.minor)
-            if v.patch != self.patch:
-                return bool(v.patch > self.patch)
-        elif self.minor > 0:
-            if v.minor != self.minor:
-                return False
-            if v.patch != self.patch:
-                return bool(v.patch > self.patch)
-        elif (v.minor, v.patch) != (self.minor, self.patch):
-            return False
-        return self._pre_cmp(v) >= 0
-
-
-@dataclass(frozen=True)
-class VersionRequirement:
-    """Comma-separated comparators that must all match; `*` has none and matches releases."""
-
-    text: str
-    comparators: tuple[Comparator, ...]
-
-    def __str__(self) -> str:
-        return self.text
-
-    def matches(self, version: str | semantic_version.Version) -> bool:
-        """Cargo semantics; an unparseable version string never matches."""
-        if isinstance(version, str):
-            try:
-                version = semantic_version.Version(version)
-            except ValueError:
-                return False
-        if not all(c.matches(version) for c in self.comparators):
-            return False
-        if not version.prerelease:
-            return True
-        return any(c.admits_prerelease_of(version) for c in self.comparators)
-
-
-def _number(part: str | None, text: str, requirement: str, field_name: str) -> int | None:
-    if part is None:
-        return None
-    if len(part) > 1 and part.startswith("0"):
-        raise InvalidArgumentError(
-            field_name, f"leading zero in version number {part!r} of {text!r}", requirement
-        )
-    return int(part)
-
-
-def _parse_comparator(text: str, requirement: str, field_name: str) -> Comparator:
-    match = _COMPARATOR.match(text)
-    if match is None:
-        raise InvalidArgumentError(field_name, f"invalid comparator {text!r}", requirement)
-    raw_op, pre = match["op"], match["pre"]
-    parts: list[str | None] = [match["major"], match["minor"], match["patch"]]
-    wild = next((i for i, p in enumerate(parts) if p in _WILDCARDS), None)
-    if wild is not None:
-        if wild == 0:
-            raise InvalidArgumentError(
-                field_name, "a bare `*` must be the whole requirement", requirement
-            )
-        if any(p is not None and p not in _WILDCARDS for p in parts[wild:]):
-            raise InvalidArgumentError(
-                field_name, f"a number follows a wildcard in {text!r}", requirement
-            )
-        parts = parts[:wild] + [None] * (3 - wild)
-    if (pre is not None or match["build"] is not None) and None in parts:
-        raise InvalidArgumentError(
-            field_name,
-            f"a pre-release or build suffix needs a full major.minor.patch in {text!r}",
-            requirement,
-        )
-    if pre is not None:
-        try:  # semantic-version checks the identifiers (none empty, no leading zeros)
-            semantic_version.Version(f"0.0.0-{pre}")
-        except ValueError as exc:
-            raise InvalidArgumentError(
-                field_name, f"invalid pre-release {pre!r} in {text!r}", requirement
-            ) from exc
-    major, minor, patch = (_number(p, text, requirement, field_name) for p in parts)
-    assert major is not None  # the regex requires a major and a wildcard there was rejected
-    # As in the crate, a wildcard only changes a bare comparator: `>=1.*` means `>=1`.
-    op = Op(raw_op) if raw_op else Op.wildcard if wild is not None else Op.caret
-    return Comparator(op, major, minor, patch, tuple(pre.split(".")) if pre else ())
-
-
-def parse_requirement(text: str, field_name: str = "supported_versions") -> VersionRequirement:
-    """Parse `^0.1.0`, `>=1.0.0-dev, <2.0.0`, `~1.2`, `1.*`, `*` … like the semver crate."""
-    stripped = text.strip()
-    if not stripped:
-        raise InvalidArgumentError(field_name, "version requirement must not be empty", text)
-    if stripped in _WILDCARDS:
-        return VersionRequirement(text, ())
-    pieces = [p.strip() for p in stripped.split(",")]
-    if not all(pieces):
-        raise InvalidArgumentError(field_name, "empty comparator in version requirement", text)
-    return VersionRequirement(text, tuple(_parse_comparator(p, text, field_name) for p in pieces))
-
-
-_cached_requirement = lru_cache(maxsize=256)(parse_requirement)
 
 
 # -- handler capabilities ------------------------------------------------------------------------
@@ -414,12 +197,12 @@ class EnvPackHandler:
 
     def __post_init__(self) -> None:
         check_descriptor_path(self.descriptor_path, self.descriptor_path, "descriptor_path")
-        _cached_requirement(self.supported_versions)
+        cached_requirement(self.supported_versions)
 
     @property
     def requirement(self) -> VersionRequirement:
         """The parsed `supported_versions`."""
-        return _cached_requirement(self.supported_versions)
+        return cached_requirement(self.supported_versions)
 
     def supports(self, version: str) -> bool:
         """Whether `version` satisfies `supported_versions` (Cargo semver rules)."""
