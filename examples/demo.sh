@@ -22,6 +22,7 @@ show revisions list local
 show traffic show local --deployment "$DEPLOYMENT"
 show traffic rollback local --deployment "$DEPLOYMENT"
 show env doctor local
+show env render local --kind greentic.deployer.k8s@1.0.0 --output "$STORE/k8s-preview"
 echo
 echo "==> audit trail ($(wc -l < "$STORE/local/audit/events.jsonl") events)"
 echo "demo finished: deployed, re-deployed blue-green, rolled traffic back."
