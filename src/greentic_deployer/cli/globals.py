@@ -36,7 +36,7 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
             break
         name = arg.split("=", 1)[0]
         value = arg.split("=", 1)[1] if "=" in arg else (rest[i + 1] if i + 1 < len(rest) else "")
-        if name == "--output" and value not in OUTPUT_FORMATS:
+        if name == "--output" and value not in OUTPUT_FORMATS and "render" in rest:
             # `op env render --output DIR` names a directory, not the output format.
             kept.append(arg)
         elif name in VALUE_FLAGS:

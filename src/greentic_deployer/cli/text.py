@@ -22,6 +22,10 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _flat_list(value: Any) -> bool:
+    return isinstance(value, list) and all(not isinstance(v, dict | list) for v in value)
+
+
 def _rows_table(title: str, rows: list[dict[str, Any]]) -> Table:
     columns: list[str] = []
     for row in rows:
@@ -46,12 +50,25 @@ def print_result(noun: str, verb: str, result: Any) -> None:
     fields.add_column("field", no_wrap=True)
     fields.add_column("value", overflow="fold")
     lists: list[tuple[str, list[dict[str, Any]]]] = []
+    documents: list[tuple[str, dict[str, Any]]] = []
     for key, value in result.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             lists.append((key, value))
+        elif isinstance(value, dict) and any(isinstance(v, dict | list) for v in value.values()):
+            documents.append((key, value))
         else:
             fields.add_row(key, _cell(value))
     if fields.row_count:
         console.print(fields)
     for key, rows in lists:
-        console.print(_rows_table(key, rows))
+        if all(
+            not isinstance(v, dict | list) or _flat_list(v) for row in rows for v in row.values()
+        ):
+            console.print(_rows_table(key, rows))
+        else:
+            console.print(f"[bold]{key}[/bold]")
+            console.print_json(json.dumps(rows))
+    for key, document in documents:
+        # Whole documents (e.g. `env show`) read better indented than folded into a cell.
+        console.print(f"[bold]{key}[/bold]")
+        console.print_json(json.dumps(document))

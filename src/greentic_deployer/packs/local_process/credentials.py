@@ -9,14 +9,14 @@ Both are advisory: a port free now may be taken before the runtime starts.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
-import tempfile
 from pathlib import Path
 
 from greentic_deployer.packs.local_process.wizard import DEFAULT_PORT_RANGE, format_port_range
 from greentic_deployer.packs.registry import CapabilityProbe
 from greentic_deployer.spec.environment import Environment
+from greentic_deployer.store.atomic import atomic_write_bytes
+from greentic_deployer.store.errors import AtomicWriteError
 
 FS_WRITABLE = "local-process.fs.writable"
 PORT_AVAILABLE = "local-process.port.available"
@@ -25,30 +25,6 @@ BOOTSTRAP_NOT_APPLICABLE = (
     "not applicable: the local-process deployer has no admin escalation path (no IAM roles or "
     "cluster RBAC to provision locally); run `op credentials requirements <env>` instead"
 )
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    """Write `target` the way the store does: temp file, fsync, rename, directory fsync."""
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    _fsync_dir(target.parent)
 
 
 def probe_fs_writable(env_dir: Path) -> CapabilityProbe:
@@ -61,8 +37,8 @@ def probe_fs_writable(env_dir: Path) -> CapabilityProbe:
         )
     target = env_dir / PROBE_FILE
     try:
-        _atomic_write(target, b"local-process-creds-probe\n")
-    except OSError as exc:
+        atomic_write_bytes(target, b"local-process-creds-probe\n")
+    except AtomicWriteError as exc:
         return CapabilityProbe(FS_WRITABLE, False, f"atomic write of {target} failed: {exc}")
     with contextlib.suppress(OSError):  # the write already proved the point
         target.unlink()
