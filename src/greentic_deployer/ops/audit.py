@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from greentic_deployer.ops.context import OpContext
+from greentic_deployer.spec.documents import AuditEvent
 from greentic_deployer.spec.errors import GreenticError, NotYetImplementedError
 from greentic_deployer.store.audit import build_audit_event
 from greentic_deployer.store.errors import AuditError, CommittedAfterSaveError
@@ -29,8 +30,13 @@ def audited(
     *,
     idempotency_key: str | None = None,
     generations: Callable[[R], tuple[int | None, int | None]] | None = None,
+    audit_success: bool = True,
 ) -> R:
-    """Run `action` and append one audit event describing its outcome."""
+    """Run `action` and append one audit event describing its outcome.
+
+    With `audit_success=False` the action records its own success event (a verb that moves
+    the environment directory must write the event where the log ends up).
+    """
     try:
         result = action()
     except GreenticError as exc:
@@ -40,9 +46,19 @@ def audited(
             outcome = {"outcome": "error", "kind": exc.kind, "message": exc.message}
         _append(ctx, env_id, noun, verb, target, outcome, idempotency_key, None, None, exc)
         raise
-    previous, new = generations(result) if generations else (None, None)
-    _append(ctx, env_id, noun, verb, target, {"outcome": "ok"}, idempotency_key, previous, new)
+    if audit_success:
+        previous, new = generations(result) if generations else (None, None)
+        _append(ctx, env_id, noun, verb, target, {"outcome": "ok"}, idempotency_key, previous, new)
     return result
+
+
+def success_event(
+    ctx: OpContext, env_id: str, noun: str, verb: str, target: dict[str, Any]
+) -> AuditEvent:
+    """An `ok` audit event for a verb that appends it itself."""
+    return build_audit_event(
+        env_id=env_id, noun=noun, verb=verb, target=target, result={"outcome": "ok"}, now=ctx.now()
+    )
 
 
 def _append(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from greentic_deployer.ops.audit import audited
+from greentic_deployer.ops.audit import audited, success_event
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.payloads import CreateEnvPayload
 from greentic_deployer.ops.summaries import env_summary
 from greentic_deployer.spec.environment import Environment
-from greentic_deployer.spec.errors import ConflictError, SpecError
+from greentic_deployer.spec.errors import ConflictError, InvalidArgumentError, SpecError
 from greentic_deployer.spec.host import (
     EnvironmentHostConfig,
     canonical_public_base_url,
@@ -130,30 +131,35 @@ def show(ctx: OpContext, env_id: str) -> dict[str, Any]:
 
 
 def destroy(ctx: OpContext, env_id: str, *, confirm: bool) -> dict[str, Any]:
-    """Retire an environment with nothing live: its directory moves to the store's trash."""
-    from greentic_deployer.spec.errors import InvalidArgumentError
-
+    """Retire an environment with nothing live: its directory moves to `<root>/.retired/`."""
     parse_env_id(env_id)
     ctx.store.env_dir(env_id)
     if not confirm:
         raise InvalidArgumentError(
-            "--confirm", f"destroying `{env_id}` is irreversible from the CLI; pass --confirm"
+            "--confirm", f"destroying `{env_id}` takes it out of the store; pass --confirm"
         )
-    env = ctx.store.load(env_id)
-    live = [r for r in env.revisions if r.lifecycle not in (Lifecycle.archived, Lifecycle.inactive)]
-    if env.traffic_splits or live:
+    target = {"environment_id": env_id}
 
-        def refuse() -> None:
+    def refuse_if_live(env: Environment) -> None:
+        live = [
+            r for r in env.revisions if r.lifecycle not in (Lifecycle.archived, Lifecycle.inactive)
+        ]
+        if env.traffic_splits or live:
             raise ConflictError(
                 f"environment `{env_id}` is still live: {len(env.traffic_splits)} traffic "
                 f"split(s), {len(live)} revision(s) not archived; clear traffic "
                 "(`op traffic clear`) and archive revisions first"
             )
 
-        audited(ctx, env_id, NOUN, "destroy", {"environment_id": env_id}, refuse)
-    audited(ctx, env_id, NOUN, "destroy", {"environment_id": env_id}, lambda: None)
-    trashed = ctx.store.retire(env_id)
-    return {"environment_id": env_id, "destroyed": True, "retired_to": str(trashed)}
+    def action() -> Path:
+        return ctx.store.retire(
+            env_id,
+            guard=refuse_if_live,
+            audit=lambda: success_event(ctx, env_id, NOUN, "destroy", target),
+        )
+
+    retired = audited(ctx, env_id, NOUN, "destroy", target, action, audit_success=False)
+    return {"environment_id": env_id, "destroyed": True, "retired_to": str(retired)}
 
 
 def validate_status(env: Environment) -> dict[str, Any]:

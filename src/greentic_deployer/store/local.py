@@ -188,12 +188,26 @@ class LocalFileStore:
         """Append one audit line under the audit file's own lock (safe inside `transact`)."""
         append_audit_line(self.layout(env_id), event, self.lock_timeout)
 
-    def retire(self, env_id: str) -> Path:
-        """Move an existing environment's directory under `<root>/.retired/`; returns where."""
+    def retire(
+        self,
+        env_id: str,
+        *,
+        guard: Callable[[Environment], None] | None = None,
+        audit: Callable[[], AuditEvent] | None = None,
+    ) -> Path:
+        """Move an environment's directory under `<root>/.retired/`; returns where.
+
+        `guard` sees the loaded environment under the lock and may refuse by raising;
+        `audit`'s event is appended to the moved directory's log, so the trail travels with it.
+        """
         with self.locked(env_id) as handle:
-            if not handle.layout.environment_json.exists():
-                raise EnvNotFoundError.for_env(env_id, self.root)
-            return retire_env_dir(handle.layout, self.root / RETIRED_DIR, self._clock())
+            env = handle.load()
+            if guard is not None:
+                guard(env)
+            retired = retire_env_dir(handle.layout, self.root / RETIRED_DIR, self._clock())
+        if audit is not None:
+            append_audit_line(EnvLayout(env_id, retired), audit(), self.lock_timeout)
+        return retired
 
     def snapshot(self, env_id: str) -> str:
         """Capture the tracked files under the env lock; returns the snapshot ULID."""
