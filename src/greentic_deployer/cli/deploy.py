@@ -59,7 +59,12 @@ def deploy(
         str | None, typer.Option("--team", help="Team selector (needs --tenant).")
     ] = None,
 ) -> None:
-    """Deploy a bundle: add the deployment if new, stage, warm, route 100 % (blue-green)."""
+    """Deploy a bundle: add the deployment if new, stage, warm, route 100 % (blue-green).
+
+    A re-deploy stages a new revision and shifts all traffic to it; the previous revision
+    stays ready, so `gtc op traffic rollback` restores it. Example:
+    gtc op deploy --bundle shop.gtbundle --env staging --customer-id acme --host shop.example.com
+    """
     opts = options(ctx)
 
     def action() -> Any:

@@ -44,9 +44,18 @@ def set_cmd(
     updated_by: Annotated[
         str | None, typer.Option("--updated-by", help="Default operator.")
     ] = None,
-    authorization_ref: Annotated[str | None, typer.Option("--authorization-ref")] = None,
+    authorization_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--authorization-ref", help="Opaque provenance reference (default auth.json)."
+        ),
+    ] = None,
 ) -> None:
-    """Set a deployment's split; every revision must be ready."""
+    """Set a deployment's split; every revision must be ready.
+
+    Example: gtc op traffic set prod 01HZX…=90% 01J0A…=10% --deployment 01HZW…
+    --idempotency-key release-42
+    """
     from greentic_deployer.cli.common import options
     from greentic_deployer.cli.envelope import emit_failure
     from greentic_deployer.spec.errors import GreenticError
