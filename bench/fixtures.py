@@ -56,7 +56,9 @@ def even_weights(count: int) -> list[int]:
     return [share + rest] + [share] * (count - 1)
 
 
-def make_split(entries: list[tuple[str, int]], env_id: str = ENV_ID, key: str = "seed") -> TrafficSplit:
+def make_split(
+    entries: list[tuple[str, int]], env_id: str = ENV_ID, key: str = "seed"
+) -> TrafficSplit:
     """The deployment's split with the given `(revision_id, bps)` entries."""
     return TrafficSplit(
         env_id=env_id,
@@ -75,7 +77,7 @@ def make_env(
     secrets_binding: bool = False,
     env_id: str = ENV_ID,
 ) -> Environment:
-    """One deployment with `revisions` ready revisions; the split routes the first `split_entries`."""
+    """One deployment with `revisions` ready revisions; its split routes the first few."""
     packs = [
         EnvPackBinding(
             slot=CapabilitySlot.deployer,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -38,13 +39,26 @@ class Row:
     detail: str = ""
 
 
-def median_seconds(fn: Callable[[], object], reps: int) -> float:
-    """Median wall time of `reps` calls of `fn` (time.perf_counter)."""
+def median_seconds(fn: Callable[[], object], reps: int, *, gc_paused: bool = False) -> float:
+    """Median wall time of `reps` calls of `fn` (time.perf_counter).
+
+    A full collection runs (untimed) before each call, so one call does not pay for
+    the garbage of another. The collector stays enabled during the call unless
+    `gc_paused`, which isolates the algorithm from CPython's heap-size-dependent
+    generation-2 collections (used for linearity checks).
+    """
     samples = []
     for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
+        gc.collect()
+        if gc_paused:
+            gc.disable()
+        try:
+            start = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - start)
+        finally:
+            if gc_paused:
+                gc.enable()
     return statistics.median(samples)
 
 
@@ -84,6 +98,8 @@ def print_table(rows: Sequence[Row], title: str, console: Console | None = None)
     for row in rows:
         if previous is not None and row.bench != previous:
             table.add_section()
-        table.add_row(row.bench if row.bench != previous else "", row.measure, row.value, row.detail)
+        table.add_row(
+            row.bench if row.bench != previous else "", row.measure, row.value, row.detail
+        )
         previous = row.bench
     (console or Console(width=160)).print(table)

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from greentic_deployer.ops.context import OpContext
-from greentic_deployer.ops.payloads import TrafficEntryPayload, TrafficSetPayload
-from greentic_deployer.ops.traffic import set_split
-from greentic_deployer.store.local import LocalFileStore
+from typing import Any
 
 from bench.fixtures import DEPLOYMENT_ID, ENV_ID, even_weights, make_env, revision_id
 from bench.report import Row, Settings, fmt_bytes, fmt_seconds, median_seconds, ratio
+from greentic_deployer.engine.admission import admit_entries, check_ownership
+from greentic_deployer.ops.context import OpContext
+from greentic_deployer.ops.payloads import TrafficEntryPayload, TrafficSetPayload
+from greentic_deployer.ops.traffic import set_split
+from greentic_deployer.spec.environment import Environment
+from greentic_deployer.store import loading
+from greentic_deployer.store.local import LocalFileStore
 
 BENCH = "store: traffic set"
 LARGE = 1000
@@ -35,6 +41,41 @@ class SetMeasurement:
     backup_bytes_per_set: float
     audit_lines_per_set: float
     disk_growth_per_set: float
+    parses_per_set: int
+    fsyncs_per_set: int
+
+
+@dataclass
+class CallCounts:
+    """Calls seen while instrumented."""
+
+    environment_parses: int = 0
+    fsyncs: int = 0
+
+
+@contextmanager
+def instrumented() -> Iterator[CallCounts]:
+    """Count environment.json parses and fsyncs (wrapping, not replacing, the real calls)."""
+    counts = CallCounts()
+    real_read_document = loading.read_document
+    real_fsync = os.fsync
+
+    def read_document(path: Path, model: type[Any]) -> Any:
+        if model is Environment:
+            counts.environment_parses += 1
+        return real_read_document(path, model)
+
+    def fsync(fd: Any) -> None:
+        counts.fsyncs += 1
+        real_fsync(fd)
+
+    loading.read_document = read_document
+    os.fsync = fsync
+    try:
+        yield counts
+    finally:
+        loading.read_document = real_read_document
+        os.fsync = real_fsync
 
 
 def _narrow_sets() -> tuple[EntrySet, EntrySet]:
@@ -88,6 +129,8 @@ def measure_set(
         )
 
     one_set()  # warm-up: first runtime-config.json projection, caches, audit dir
+    with instrumented() as counts:
+        one_set()
     backups_before = _files(env_dir / "backups")
     audit_before = _audit_lines(env_dir)
     tree_before = _tree_bytes(env_dir)
@@ -105,7 +148,21 @@ def measure_set(
         backup_bytes_per_set=sum(p.stat().st_size for p in new_backups) / reps,
         audit_lines_per_set=(_audit_lines(env_dir) - audit_before) / reps,
         disk_growth_per_set=(_tree_bytes(env_dir) - tree_before) / reps,
+        parses_per_set=counts.environment_parses,
+        fsyncs_per_set=counts.fsyncs,
     )
+
+
+def entry_check_seconds(revisions: int, reps: int) -> float:
+    """The engine's write-time entry checks (ownership + admission) of an N-entry split."""
+    env = make_env(revisions, split_entries=revisions)
+    entries = env.traffic_splits[0].entries
+
+    def checks() -> None:
+        check_ownership(env, DEPLOYMENT_ID, entries)
+        admit_entries(env, DEPLOYMENT_ID, entries)
+
+    return median_seconds(checks, reps)
 
 
 def run(settings: Settings) -> list[Row]:
@@ -117,6 +174,8 @@ def run(settings: Settings) -> list[Row]:
         large = measure_set(base / "large", LARGE, _narrow_sets(), reps)
         small_wide = measure_set(base / "small-wide", SMALL, _wide_sets(SMALL), reps)
         large_wide = measure_set(base / "large-wide", LARGE, _wide_sets(LARGE), reps)
+    checks_large = entry_check_seconds(LARGE, reps)
+    checks_small = entry_check_seconds(LARGE // 10, reps)
     per_rev = (large.env_json_bytes - small.env_json_bytes) / (LARGE - SMALL)
     return [
         Row(
@@ -140,10 +199,24 @@ def run(settings: Settings) -> list[Row]:
         ),
         Row(
             BENCH,
+            f"entry checks (ownership + admission), {LARGE} vs {LARGE // 10} entries",
+            ratio(checks_large, checks_small),
+            f"{fmt_seconds(checks_large)} vs {fmt_seconds(checks_small)}, entries = revisions; "
+            "linear ≈ 10x, quadratic ≈ 100x",
+        ),
+        Row(
+            BENCH,
             f"one set ÷ one store.load ({LARGE} revisions)",
             ratio(large.seconds, large.load_seconds),
             f"load (parse + validate) {fmt_seconds(large.load_seconds)}; "
             f"{SMALL} revisions: {ratio(small.seconds, small.load_seconds)}",
+        ),
+        Row(
+            BENCH,
+            "environment.json parses (load + validate) per set",
+            f"{large.parses_per_set}",
+            f"each {fmt_seconds(large.load_seconds)} at {LARGE} revisions; "
+            f"fsync calls per set: {large.fsyncs_per_set}",
         ),
         Row(
             BENCH,

@@ -13,8 +13,9 @@ from greentic_deployer.spec.traffic import TrafficEntry
 
 def check_ownership(env: Environment, deployment_id: str, entries: Sequence[TrafficEntry]) -> None:
     """Every entry naming an existing revision must name one of this deployment."""
+    revisions = {r.revision_id: r for r in env.revisions}  # one pass, not one scan per entry
     for index, entry in enumerate(entries):
-        revision = env.revision(entry.revision_id)
+        revision = revisions.get(entry.revision_id)
         if revision is not None and revision.deployment_id != deployment_id:
             raise InvalidArgumentError(
                 f"entries[{index}].revision_id",
@@ -26,8 +27,9 @@ def check_ownership(env: Environment, deployment_id: str, entries: Sequence[Traf
 
 def admit_entries(env: Environment, deployment_id: str, entries: Sequence[TrafficEntry]) -> None:
     """Every entry must name an existing revision in `ready` (checked on writes only)."""
+    revisions = {r.revision_id: r for r in env.revisions}
     for entry in entries:
-        revision = env.revision(entry.revision_id)
+        revision = revisions.get(entry.revision_id)
         if revision is None:
             raise AdmissionError(AdmissionError.REVISION_MISSING, entry.revision_id, deployment_id)
         if revision.lifecycle != Lifecycle.ready:

@@ -43,8 +43,9 @@ def entry_from_payload(entry: TrafficEntryPayload) -> TrafficEntry:
 def _precheck(
     env: Environment, env_id: str, deployment_id: str, entries: Sequence[TrafficEntry]
 ) -> None:
+    revisions = {r.revision_id: r for r in env.revisions}
     for entry in entries:
-        revision = env.revision(entry.revision_id)
+        revision = revisions.get(entry.revision_id)
         if revision is None:
             raise RevisionNotFoundError(env_id, entry.revision_id)
         if revision.deployment_id != deployment_id:
@@ -68,9 +69,9 @@ def set_split(ctx: OpContext, payload: TrafficSetPayload) -> dict[str, Any]:
     now = ctx.now()
 
     def action() -> engine.TrafficOutcome:
-        _precheck(ctx.store.load(env_id), env_id, deployment_id, entries)
-
         def transform(env: Environment) -> tuple[Environment, engine.TrafficOutcome]:
+            # Checked on the locked copy: one parse of environment.json per set.
+            _precheck(env, env_id, deployment_id, entries)
             outcome = engine.set_traffic(
                 env,
                 deployment_id,

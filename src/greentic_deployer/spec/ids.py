@@ -15,6 +15,8 @@ from greentic_deployer.spec.errors import InvalidArgumentError
 
 _ENV_ID = re.compile(r"^[A-Za-z0-9._-]+$")
 _DESCRIPTOR_PATH_CHARS = re.compile(r"^[a-z0-9.-]+$")
+# Crockford base32, upper case, first char ≤ 7 so the value fits 128 bits.
+_CANONICAL_ULID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
 _INSTANCE_ID = re.compile(r"^[a-z0-9-]+$")
 
 
@@ -31,6 +33,8 @@ def parse_env_id(value: str, field: str = "environment_id") -> str:
 
 def parse_ulid(value: str, field: str = "id") -> str:
     """Parse a ULID and return its canonical upper-case rendering."""
+    if _CANONICAL_ULID.fullmatch(value):
+        return value  # already canonical: skip the pure-Python decode (hot on every load)
     try:
         return str(ULID.from_str(value.strip()))
     except (ValueError, TypeError) as exc:
