@@ -115,3 +115,51 @@ def test_stage_with_bundle_file(local_env: Cli, fixture_bundles: Path) -> None:
     assert staged["sequence"] == 1 and staged["bundle_id"] == "tg"
     partial = local_env.fail("revisions", "stage", "local", "--deployment", dep)
     assert partial["kind"] == "invalid-argument" and "bundle_path" in partial["message"]
+
+
+def test_deploy_and_bundle_update_from_answers_files(local_env: Cli, tmp_path: Path) -> None:
+    payload = tmp_path / "deploy.yaml"
+    payload.write_text(
+        f"bundle_path: {EXAMPLE_BUNDLE}\n"
+        "bundle_id: greeter\n"
+        "route_binding:\n"
+        "  hosts: [greeter.example.com]\n"
+        "  tenant_selector: {tenant: acme, team: web}\n"
+        "revenue_share:\n"
+        "  - {party_id: greentic, basis_points: 7000}\n"
+        "  - {party_id: acme, basis_points: 3000}\n"
+    )
+    deployed = local_env.ok("deploy", "--answers", str(payload))
+    assert deployed["bundle_id"] == "greeter"
+    both = local_env.fail("deploy", "--answers", str(payload), "--bundle", str(EXAMPLE_BUNDLE))
+    assert both["kind"] == "invalid-argument"
+    update = tmp_path / "update.json"
+    update.write_text(
+        json.dumps(
+            {
+                "environment_id": "local",
+                "deployment_id": deployed["deployment_id"],
+                "status": "paused",
+                "config_overrides": {"hello-pack": {"greeting": "hej"}},
+            }
+        )
+    )
+    summary = local_env.ok("bundles", "update", "--answers", str(update))
+    assert summary["status"] == "paused" and summary["hosts"] == ["greeter.example.com"]
+    env = local_env.ok("env", "show", "local")["environment"]
+    deployment = env["bundles"][0]
+    assert deployment["revenue_share"][1] == {"party_id": "acme", "basis_points": 3000}
+    assert deployment["config_overrides"] == {"hello-pack": {"greeting": "hej"}}
+    update.write_text(
+        json.dumps(
+            {
+                "environment_id": "local",
+                "deployment_id": deployed["deployment_id"],
+                "config_overrides": {"not-a-pack": {"k": 1}},
+            }
+        )
+    )
+    error = local_env.fail("bundles", "update", "--answers", str(update))
+    assert "ConfigOverridePackNotInRevisions" in error["message"]
+    after = local_env.ok("env", "show", "local")["environment"]["bundles"][0]
+    assert after["config_overrides"] == {"hello-pack": {"greeting": "hej"}}
