@@ -170,7 +170,10 @@ def test_set_not_ready_is_admission_error(builder: EnvBuilder, now: datetime, st
     assert err.reason == "NotReady"
     assert err.lifecycle == state
     assert f"is `{state.value}`" in err.message
-    assert "warm it first" in err.message
+    # Only staged/warming revisions can still become ready; the hint must not say otherwise.
+    warmable = state in (L.staged, L.warming)
+    assert ("warm it first" in err.message) is warmable
+    assert ("stage and warm a new revision" in err.message) is not warmable
 
 
 def test_set_revision_of_other_deployment(builder: EnvBuilder, now: datetime) -> None:

@@ -10,11 +10,10 @@ import typer
 from greentic_deployer.cli.common import (
     op_context,
     options,
-    payload_schema,
     positional_schema,
 )
 from greentic_deployer.cli.envelope import run_verb
-from greentic_deployer.cli.payload_verb import run_positional_verb
+from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
 
 app = typer.Typer(
     help="Create, inspect, bootstrap, render and retire environments.", no_args_is_help=True
@@ -22,22 +21,6 @@ app = typer.Typer(
 NOUN = "env"
 
 EnvArg = Annotated[str | None, typer.Argument(help="Environment id.")]
-
-
-def _create_or_update(ctx: typer.Context, verb: str, inline: dict[str, object]) -> None:
-    from greentic_deployer.ops import env as ops
-    from greentic_deployer.ops.payload import parse_payload, resolve_payload
-    from greentic_deployer.ops.payloads import CreateEnvPayload
-
-    opts = options(ctx)
-
-    def action() -> object:
-        data = resolve_payload(inline, opts.answers, required_inline=("environment_id", "name"))
-        payload = parse_payload(CreateEnvPayload, data)
-        fn = ops.create if verb == "create" else ops.update
-        return fn(op_context(opts), payload)
-
-    run_verb(NOUN, verb, opts, action, schema=lambda: payload_schema(CreateEnvPayload))
 
 
 @app.command()
@@ -55,9 +38,11 @@ def create(
     ] = None,
 ) -> None:
     """Create an empty environment (never overwrites an existing one)."""
-    _create_or_update(
+    run_payload_verb(
         ctx,
+        NOUN,
         "create",
+        "CreateEnvPayload",
         {
             "environment_id": environment_id,
             "name": name,
@@ -66,6 +51,8 @@ def create(
             "listen_addr": listen_addr,
             "public_base_url": public_url,
         },
+        ("environment_id", "name"),
+        "env:create",
     )
 
 
@@ -73,16 +60,18 @@ def create(
 def update(
     ctx: typer.Context,
     environment_id: Annotated[str | None, typer.Argument(help="Environment id.")] = None,
-    name: Annotated[str | None, typer.Option(help="Display name (required inline).")] = None,
+    name: Annotated[str | None, typer.Option(help="New display name.")] = None,
     region: Annotated[str | None, typer.Option(help="Set the region.")] = None,
     tenant_org: Annotated[str | None, typer.Option(help="Set the tenant org id.")] = None,
     listen_addr: Annotated[str | None, typer.Option(help="Set the listen address.")] = None,
     public_url: Annotated[str | None, typer.Option(help="Set the public origin.")] = None,
 ) -> None:
     """Rename an environment; region, tenant, listen address and URL change only when given."""
-    _create_or_update(
+    run_payload_verb(
         ctx,
+        NOUN,
         "update",
+        "UpdateEnvPayload",
         {
             "environment_id": environment_id,
             "name": name,
@@ -91,6 +80,8 @@ def update(
             "listen_addr": listen_addr,
             "public_base_url": public_url,
         },
+        ("environment_id",),
+        "env:update",
     )
 
 
@@ -129,7 +120,7 @@ def init(
         NOUN,
         "init",
         opts,
-        lambda: run_init(op_context(opts), public_url),
+        lambda: run_init(op_context(opts), public_url, answers=opts.answers),
         schema=lambda: positional_schema("[--public-url URL]"),
     )
 
@@ -137,16 +128,7 @@ def init(
 @app.command("list")
 def list_cmd(ctx: typer.Context) -> None:
     """List every environment in the store."""
-    from greentic_deployer.ops import env as ops
-
-    opts = options(ctx)
-    run_verb(
-        NOUN,
-        "list",
-        opts,
-        lambda: ops.list_envs(op_context(opts)),
-        schema=lambda: positional_schema("(none)"),
-    )
+    run_positional_verb(ctx, NOUN, "list", "(none)", "env:list_envs")
 
 
 @app.command()

@@ -56,10 +56,20 @@ def run_positional_verb(
 
     opts = options(ctx)
     require(opts, **{f"argument {i + 1}": a for i, a in enumerate(args)})
+
+    def action() -> Any:
+        if opts.answers is not None:
+            from greentic_deployer.spec.errors import InvalidArgumentError
+
+            raise InvalidArgumentError(
+                "--answers", f"`{noun} {verb}` takes no payload file; pass its arguments instead"
+            )
+        return _resolve(f"greentic_deployer.ops.{handler}")(op_context(opts), *args, **kw)
+
     run_verb(
         noun,
         verb,
         opts,
-        lambda: _resolve(f"greentic_deployer.ops.{handler}")(op_context(opts), *args, **kw),
+        action,
         schema=lambda: positional_schema(schema_text),
     )

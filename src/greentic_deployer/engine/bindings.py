@@ -6,11 +6,11 @@ from greentic_deployer.engine.checked import validated
 from greentic_deployer.engine.errors import BindingConflictError, BindingNotFoundError
 from greentic_deployer.spec.bindings import EnvPackBinding, local_default_bindings
 from greentic_deployer.spec.environment import Environment
-from greentic_deployer.spec.errors import InvalidArgumentError, SpecError
+from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.host import (
     DEFAULT_LISTEN_ADDR,
     EnvironmentHostConfig,
-    canonical_public_base_url,
+    parse_public_base_url,
 )
 from greentic_deployer.spec.ids import parse_pack_descriptor
 from greentic_deployer.spec.slots import CORE_SLOTS, CapabilitySlot
@@ -141,20 +141,12 @@ def rollback_binding(
     return validated(_with_binding(env, restored)), restored
 
 
-def _public_url(value: str) -> str:
-    try:
-        return canonical_public_base_url(value)
-    except SpecError as exc:
-        rule = str(exc.details.get("rule", exc.message))
-        raise InvalidArgumentError("public_base_url", rule, value) from exc
-
-
 def init_local(
     existing: Environment | None, public_base_url: str | None
 ) -> tuple[Environment, str, list[CapabilitySlot]]:
     """Bootstrap `local`: outcome `created`, `healed` (with the added slots) or `untouched`."""
     if existing is None:
-        url = _public_url(public_base_url) if public_base_url is not None else None
+        url = parse_public_base_url(public_base_url) if public_base_url is not None else None
         created = Environment(
             environment_id=LOCAL_ENV_ID,
             name=LOCAL_ENV_NAME,

@@ -169,9 +169,14 @@ class AdmissionError(ConflictError):
             )
         else:
             state = lifecycle.value if lifecycle is not None else "?"
+            way_out = (
+                "warm it first"
+                if lifecycle in (Lifecycle.staged, Lifecycle.warming)
+                else "it cannot become ready again; stage and warm a new revision"
+            )
             text = (
                 f"{reason}: revision {revision_id} of deployment {deployment_id} is `{state}`, "
-                "only `ready` revisions can receive traffic; warm it first"
+                f"only `ready` revisions can receive traffic; {way_out}"
             )
         super().__init__(text)
         self.reason = reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from greentic_deployer.engine import bundles as engine
@@ -11,9 +12,15 @@ from greentic_deployer.ops.payloads import (
     BundleAddPayload,
     BundleRemovePayload,
     BundleUpdatePayload,
+    revenue_share,
 )
 from greentic_deployer.ops.summaries import bundle_summary
-from greentic_deployer.spec.bundle import BundleDeployment, default_revenue_share
+from greentic_deployer.spec.bundle import (
+    BundleDeployment,
+    RevenueShareEntry,
+    RouteBinding,
+    default_revenue_share,
+)
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_ulid
@@ -24,12 +31,35 @@ NOUN = "bundles"
 
 def add(ctx: OpContext, payload: BundleAddPayload) -> dict[str, Any]:
     """Add a deployment of a bundle for a customer (revenue share defaults to greentic@10000)."""
-    env_id = parse_env_id(payload.environment_id)
-    if not payload.bundle_id.strip():
-        raise InvalidArgumentError(
-            "bundle_id", "must not be empty or whitespace", payload.bundle_id
-        )
-    customer_id = engine.resolve_customer_id(env_id, payload.customer_id)
+    return add_deployment(
+        ctx,
+        parse_env_id(payload.environment_id),
+        bundle_id=payload.bundle_id,
+        customer_id=payload.customer_id,
+        route_binding=payload.route_binding.to_spec(),
+        revenue_share=revenue_share(payload.revenue_share),
+        authorization_ref=payload.authorization_ref,
+        config_overrides=payload.config_overrides,
+        idempotency_key=payload.idempotency_key,
+    )
+
+
+def add_deployment(
+    ctx: OpContext,
+    env_id: str,
+    *,
+    bundle_id: str,
+    customer_id: str | None,
+    route_binding: RouteBinding,
+    revenue_share: list[RevenueShareEntry] | None = None,
+    authorization_ref: str = "auth.json",
+    config_overrides: dict[str, dict[str, Any]] | None = None,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """The audited `bundles add` use-case on already-parsed values."""
+    if not bundle_id.strip():
+        raise InvalidArgumentError("bundle_id", "must not be empty or whitespace", bundle_id)
+    customer = engine.resolve_customer_id(env_id, customer_id)
     deployment_id = new_ulid()
     now = ctx.now()
 
@@ -37,20 +67,20 @@ def add(ctx: OpContext, payload: BundleAddPayload) -> dict[str, Any]:
         return engine.add_bundle(
             env,
             deployment_id=deployment_id,
-            bundle_id=payload.bundle_id,
-            customer_id=customer_id,
-            route_binding=payload.route_binding,
-            revenue_share=payload.revenue_share or default_revenue_share(),
-            authorization_ref=payload.authorization_ref,
-            config_overrides=payload.config_overrides,
+            bundle_id=bundle_id,
+            customer_id=customer,
+            route_binding=route_binding,
+            revenue_share=revenue_share or default_revenue_share(),
+            authorization_ref=authorization_ref,
+            config_overrides=config_overrides,
             now=now,
         )
 
     target = {
-        "bundle_id": payload.bundle_id,
-        "customer_id": customer_id,
+        "bundle_id": bundle_id,
+        "customer_id": customer,
         "deployment_id": deployment_id,
-        "config_overrides": redact_config_overrides(payload.config_overrides or {}),
+        "config_overrides": redact_config_overrides(config_overrides or {}),
     }
     deployment = audited(
         ctx,
@@ -59,7 +89,7 @@ def add(ctx: OpContext, payload: BundleAddPayload) -> dict[str, Any]:
         "add",
         target,
         lambda: ctx.store.transact(env_id, transform),
-        idempotency_key=payload.idempotency_key,
+        idempotency_key=idempotency_key,
     )
     return bundle_summary(env_id, deployment)
 
@@ -68,14 +98,15 @@ def update(ctx: OpContext, payload: BundleUpdatePayload) -> dict[str, Any]:
     """Change status, route binding, revenue share or (wholesale) config overrides."""
     env_id = parse_env_id(payload.environment_id)
     deployment_id = parse_ulid(payload.deployment_id, "deployment_id")
+    route = payload.route_binding.to_spec() if payload.route_binding is not None else None
 
     def transform(env: Environment) -> tuple[Environment, BundleDeployment]:
         return engine.update_bundle(
             env,
             deployment_id,
             status=payload.status,
-            route_binding=payload.route_binding,
-            revenue_share=payload.revenue_share,
+            route_binding=route,
+            revenue_share=revenue_share(payload.revenue_share),
             config_overrides=payload.config_overrides,
         )
 
@@ -95,7 +126,7 @@ def update(ctx: OpContext, payload: BundleUpdatePayload) -> dict[str, Any]:
 
 
 def remove(ctx: OpContext, payload: BundleRemovePayload) -> dict[str, Any]:
-    """Remove a deployment with nothing live; its archived revisions are pruned with it."""
+    """Remove a deployment with nothing live; its archived revisions (and files) go with it."""
     env_id = parse_env_id(payload.environment_id)
     deployment_id = parse_ulid(payload.deployment_id, "deployment_id")
 
@@ -114,6 +145,9 @@ def remove(ctx: OpContext, payload: BundleRemovePayload) -> dict[str, Any]:
         lambda: ctx.store.transact(env_id, transform),
         idempotency_key=payload.idempotency_key,
     )
+    for revision_id in pruned:
+        # The records are gone; their staged bundles belong to nothing any more.
+        shutil.rmtree(ctx.store.revision_dir(env_id, revision_id), ignore_errors=True)
     result = bundle_summary(env_id, removed)
     result["pruned_revision_ids"] = pruned
     return result

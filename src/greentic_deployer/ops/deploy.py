@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greentic_deployer.engine.bundles import find_deployment, resolve_customer_id
 from greentic_deployer.ops import bundles, revisions, traffic
+from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.payloads import (
-    BundleAddPayload,
+    BundleRemovePayload,
     BundleUpdatePayload,
     RevisionVerbPayload,
-    StagePayload,
     TrafficEntryPayload,
     TrafficSetPayload,
 )
-from greentic_deployer.spec.bundle import RevenueShareEntry, RouteBinding
-from greentic_deployer.spec.errors import ConflictError, InvalidArgumentError
-from greentic_deployer.spec.ids import parse_env_id, parse_idempotency_key
+from greentic_deployer.spec.bundle import BundleDeployment, RevenueShareEntry, RouteBinding
+from greentic_deployer.spec.environment import Environment
+from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidArgumentError
+from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_idempotency_key
+from greentic_deployer.spec.revision import Lifecycle
 from greentic_deployer.store.errors import EnvNotFoundError
+
+if TYPE_CHECKING:
+    from greentic_deployer.bundle.stage import StagedBundle
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,33 @@ def check_route_binding(binding: RouteBinding | None, *, tenant_given: bool) -> 
         raise InvalidArgumentError(
             "route_binding",
             "a tenant selector needs at least one --host or --path-prefix to be reachable",
+        )
+
+
+def check_override_packs(
+    overrides: dict[str, dict[str, Any]],
+    staged: StagedBundle,
+    env: Environment,
+    existing: BundleDeployment | None,
+) -> None:
+    """Every override must name a pack of the new bundle or of a live revision of the deployment."""
+    if not overrides:
+        return
+    available = {entry.pack_id for entry in staged.pack_list}
+    if existing is not None:
+        available |= {
+            entry.pack_id
+            for revision in env.revisions
+            if revision.deployment_id == existing.deployment_id
+            and revision.lifecycle != Lifecycle.archived
+            for entry in revision.pack_list
+        }
+    unknown = sorted(set(overrides) - available)
+    if unknown:
+        raise InvalidArgumentError(
+            "config_overrides",
+            f"names pack(s) {', '.join(unknown)} that the bundle does not contain "
+            f"(packs: {', '.join(sorted(available))})",
         )
 
 
@@ -86,41 +121,68 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
     ):
         raise ConflictError(
             f"deployment {existing.deployment_id} of `{bundle_id}` already routes "
-            f"{existing.route_binding.to_json_dict()}; a re-deploy cannot change the route "
-            "binding (use `gtc op bundles update`)"
+            f"{json.dumps(existing.route_binding.to_json_dict())}; a re-deploy cannot change "
+            "the route binding (use `gtc op bundles update`)"
         )
 
-    if existing is None:
-        added = bundles.add(
-            ctx,
-            BundleAddPayload(
-                environment_id=env_id,
+    # Stage the files first: a bad bundle or bad overrides fail before the env changes.
+    revision_id = new_ulid()
+    staged = audited(
+        ctx,
+        env_id,
+        "revisions",
+        "stage",
+        {"revision_id": revision_id, "bundle_path": str(source)},
+        lambda: revisions.stage_bundle_files(ctx, env_id, bundle_id, revision_id, source),
+        idempotency_key=key,
+        audit_success=False,  # the record step below appends the one success event
+    )
+    added_here = False
+    try:
+        check_override_packs(request.config_overrides, staged, env, existing)
+        if existing is None:
+            added = bundles.add_deployment(
+                ctx,
+                env_id,
                 bundle_id=bundle_id,
                 customer_id=customer_id,
                 route_binding=request.route_binding or RouteBinding(),
                 revenue_share=request.revenue_share,
                 config_overrides=request.config_overrides or None,
                 idempotency_key=key,
+            )
+            deployment_id = str(added["deployment_id"])
+            added_here = True
+            superseded: list[str] = []
+        else:
+            deployment_id = existing.deployment_id
+            split = env.split_for(deployment_id)
+            superseded = [e.revision_id for e in split.entries] if split is not None else []
+        audited(
+            ctx,
+            env_id,
+            "revisions",
+            "stage",
+            {"deployment_id": deployment_id, "revision_id": revision_id},
+            lambda: revisions.record_staged(
+                ctx,
+                env_id,
+                deployment_id,
+                revision_id,
+                staged,
+                bundle_source_uri=request.bundle_source_uri,
             ),
-        )
-        deployment_id = str(added["deployment_id"])
-        superseded: list[str] = []
-    else:
-        deployment_id = existing.deployment_id
-        split = env.split_for(deployment_id)
-        superseded = [e.revision_id for e in split.entries] if split is not None else []
-
-    staged = revisions.stage(
-        ctx,
-        StagePayload(
-            environment_id=env_id,
-            deployment_id=deployment_id,
-            bundle_path=str(source),
-            bundle_source_uri=request.bundle_source_uri,
             idempotency_key=key,
-        ),
-    )
-    revision_id = str(staged["revision_id"])
+        )
+    except BaseException:
+        shutil.rmtree(ctx.store.revision_dir(env_id, revision_id), ignore_errors=True)
+        if added_here:
+            # Nothing was staged into the deployment this deploy created: take it back out.
+            with contextlib.suppress(GreenticError):
+                bundles.remove(
+                    ctx, BundleRemovePayload(environment_id=env_id, deployment_id=deployment_id)
+                )
+        raise
     revisions.warm(
         ctx,
         RevisionVerbPayload(environment_id=env_id, revision_id=revision_id, idempotency_key=key),

@@ -8,7 +8,7 @@ from typing import Any
 
 from greentic_deployer.ops.deploy import DeployRequest, check_route_binding
 from greentic_deployer.ops.payload import load_answers_file
-from greentic_deployer.ops.payloads import DeployPayload
+from greentic_deployer.ops.payloads import DeployPayload, revenue_share
 from greentic_deployer.spec.bundle import RouteBinding, TenantSelector
 from greentic_deployer.spec.errors import InvalidArgumentError
 
@@ -88,7 +88,7 @@ def request_from_flags(
 
 def request_from_payload(payload: DeployPayload) -> DeployRequest:
     """The `--answers` form of `op deploy`."""
-    route = payload.route_binding
+    route = payload.route_binding.to_spec() if payload.route_binding is not None else None
     tenant_given = route is not None and route.tenant_selector != TenantSelector()
     check_route_binding(route, tenant_given=tenant_given)
     return DeployRequest(
@@ -98,7 +98,7 @@ def request_from_payload(payload: DeployPayload) -> DeployRequest:
         customer_id=payload.customer_id,
         idempotency_key=payload.idempotency_key,
         route_binding=route,
-        revenue_share=payload.revenue_share,
+        revenue_share=revenue_share(payload.revenue_share),
         bundle_source_uri=payload.bundle_source_uri,
         config_overrides=payload.config_overrides,
     )

@@ -7,14 +7,14 @@ from typing import Any
 
 from greentic_deployer.ops.audit import audited, success_event
 from greentic_deployer.ops.context import OpContext
-from greentic_deployer.ops.payloads import CreateEnvPayload
+from greentic_deployer.ops.payloads import CreateEnvPayload, UpdateEnvPayload
 from greentic_deployer.ops.summaries import env_summary
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import ConflictError, InvalidArgumentError, SpecError
 from greentic_deployer.spec.host import (
     EnvironmentHostConfig,
-    canonical_public_base_url,
     check_socket_addr,
+    parse_public_base_url,
 )
 from greentic_deployer.spec.ids import parse_env_id
 from greentic_deployer.spec.revision import Lifecycle
@@ -23,7 +23,7 @@ NOUN = "env"
 
 
 def _url(value: str | None) -> str | None:
-    return None if value is None else canonical_public_base_url(value)
+    return None if value is None else parse_public_base_url(value)
 
 
 def create(ctx: OpContext, payload: CreateEnvPayload) -> dict[str, Any]:
@@ -54,9 +54,23 @@ def create(ctx: OpContext, payload: CreateEnvPayload) -> dict[str, Any]:
     return env_summary(created)
 
 
-def update(ctx: OpContext, payload: CreateEnvPayload) -> dict[str, Any]:
-    """Set the name; region, tenant, listen address and URL only when given (never cleared)."""
+def update(ctx: OpContext, payload: UpdateEnvPayload) -> dict[str, Any]:
+    """Change only the given fields (name, region, tenant, listen address, URL); never clears."""
     env_id = parse_env_id(payload.environment_id)
+    if all(
+        v is None
+        for v in (
+            payload.name,
+            payload.region,
+            payload.tenant_org_id,
+            payload.listen_addr,
+            payload.public_base_url,
+        )
+    ):
+        raise InvalidArgumentError(
+            "payload",
+            "nothing to update: give --name, --region, --tenant-org, --listen-addr or --public-url",
+        )
     ctx.store.env_dir(env_id)
     if payload.listen_addr is not None:
         check_socket_addr(payload.listen_addr)
@@ -75,7 +89,7 @@ def update(ctx: OpContext, payload: CreateEnvPayload) -> dict[str, Any]:
                 if v is not None
             }
         )
-        new = env.model_copy(update={"name": payload.name, "host_config": host})
+        new = env.model_copy(update={"name": payload.name or env.name, "host_config": host})
         return new, new
 
     updated = audited(
@@ -93,7 +107,7 @@ def set_public_url(ctx: OpContext, env_id: str, url: str) -> dict[str, Any]:
     """Validate and set `host_config.public_base_url`."""
     parse_env_id(env_id)
     ctx.store.env_dir(env_id)
-    canonical = canonical_public_base_url(url)
+    canonical = parse_public_base_url(url)
 
     def transform(env: Environment) -> tuple[Environment, Environment]:
         host = env.host_config.model_copy(update={"public_base_url": canonical})

@@ -31,7 +31,8 @@ def parse_slot(value: str) -> CapabilitySlot:
     if not slot.binds_in_packs:
         raise InvalidArgumentError(
             "slot",
-            f"`{slot.value}` is not bound through env-packs; use `op {slot.value}` instead",
+            f"`{slot.value}` is an N-per-environment family kept in its own collection, "
+            "not a slot that env-packs binds",
             value,
         )
     return slot

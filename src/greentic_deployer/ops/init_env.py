@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from greentic_deployer.engine.bindings import init_local
@@ -9,6 +10,7 @@ from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.spec.documents import EnvironmentRuntime
 from greentic_deployer.spec.environment import Environment
+from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import descriptor_path
 from greentic_deployer.spec.slots import CapabilitySlot
 
@@ -16,8 +18,14 @@ LOCAL = "local"
 LOCAL_PROCESS_PATH = "greentic.deployer.local-process"
 
 
-def init(ctx: OpContext, public_url: str | None = None) -> dict[str, Any]:
+def init(
+    ctx: OpContext, public_url: str | None = None, *, answers: Path | None = None
+) -> dict[str, Any]:
     """Create `local` with the default bindings, heal missing slots, or leave it untouched."""
+    if answers is not None:
+        raise InvalidArgumentError(
+            "--answers", "`env init` takes no payload file; use --public-url"
+        )
 
     def transform(
         existing: Environment | None,

@@ -6,20 +6,90 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from greentic_deployer.spec.bundle import DeploymentStatus, RevenueShareEntry, RouteBinding
+from greentic_deployer.spec.bundle import (
+    DeploymentStatus,
+    RevenueShareEntry,
+    RouteBinding,
+    TenantSelector,
+)
+from greentic_deployer.spec.revision import PackListEntry
 
 
 class Payload(BaseModel):
-    """Strict payload base: an unknown key is a typo, so it is rejected."""
+    """Strict payload base: an unknown key is a typo, so it is rejected (at every depth)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class TenantSelectorInput(Payload):
+    """`route_binding.tenant_selector` as given by a user."""
+
+    tenant: str = "default"
+    team: str = "default"
+
+
+class RouteBindingInput(Payload):
+    """`route_binding` as given by a user."""
+
+    hosts: list[str] = Field(default_factory=list)
+    path_prefixes: list[str] = Field(default_factory=list)
+    tenant_selector: TenantSelectorInput = Field(default_factory=TenantSelectorInput)
+
+    def to_spec(self) -> RouteBinding:
+        """The stored shape."""
+        return RouteBinding(
+            hosts=self.hosts,
+            path_prefixes=self.path_prefixes,
+            tenant_selector=TenantSelector(**self.tenant_selector.model_dump()),
+        )
+
+
+class RevenueShareInput(Payload):
+    """One `revenue_share` entry as given by a user."""
+
+    party_id: str
+    basis_points: int = Field(ge=0, le=2**32 - 1)
+
+    def to_spec(self) -> RevenueShareEntry:
+        """The stored shape."""
+        return RevenueShareEntry(party_id=self.party_id, basis_points=self.basis_points)
+
+
+class PackListEntryInput(Payload):
+    """One `pack_list` entry of the pointer form of `revisions stage`."""
+
+    pack_id: str
+    version: str
+    digest: str
+    source_uri: str | None = None
+
+    def to_spec(self) -> PackListEntry:
+        """The stored shape."""
+        return PackListEntry(**self.model_dump())
+
+
+def revenue_share(entries: list[RevenueShareInput] | None) -> list[RevenueShareEntry] | None:
+    """The stored revenue share, or None when not given."""
+    return None if entries is None else [e.to_spec() for e in entries]
+
+
 class CreateEnvPayload(Payload):
-    """`op env create` / `op env update`."""
+    """`op env create`."""
 
     environment_id: str
     name: str
+    region: str | None = None
+    tenant_org_id: str | None = None
+    listen_addr: str | None = None
+    public_base_url: str | None = None
+    idempotency_key: str | None = None
+
+
+class UpdateEnvPayload(Payload):
+    """`op env update`: only the given fields change."""
+
+    environment_id: str
+    name: str | None = None
     region: str | None = None
     tenant_org_id: str | None = None
     listen_addr: str | None = None
@@ -52,8 +122,8 @@ class BundleAddPayload(Payload):
     environment_id: str
     bundle_id: str
     customer_id: str | None = None
-    route_binding: RouteBinding = Field(default_factory=RouteBinding)
-    revenue_share: list[RevenueShareEntry] | None = None
+    route_binding: RouteBindingInput = Field(default_factory=RouteBindingInput)
+    revenue_share: list[RevenueShareInput] | None = None
     authorization_ref: str = "auth.json"
     config_overrides: dict[str, dict[str, Any]] | None = None
     idempotency_key: str | None = None
@@ -65,8 +135,8 @@ class BundleUpdatePayload(Payload):
     environment_id: str
     deployment_id: str
     status: DeploymentStatus | None = None
-    route_binding: RouteBinding | None = None
-    revenue_share: list[RevenueShareEntry] | None = None
+    route_binding: RouteBindingInput | None = None
+    revenue_share: list[RevenueShareInput] | None = None
     config_overrides: dict[str, dict[str, Any]] | None = None
     idempotency_key: str | None = None
 
@@ -87,7 +157,7 @@ class StagePayload(Payload):
     bundle_path: str | None = None
     bundle_source_uri: str | None = None
     bundle_digest: str = "sha256:00"
-    pack_list: list[dict[str, Any]] = Field(default_factory=list)
+    pack_list: list[PackListEntryInput] = Field(default_factory=list)
     pack_list_lock_ref: str = ""
     config_digest: str = "sha256:00"
     signature_sidecar_ref: str = "rev.sig"
@@ -137,7 +207,7 @@ class DeployPayload(Payload):
     bundle_id: str | None = None
     customer_id: str | None = None
     idempotency_key: str | None = None
-    route_binding: RouteBinding | None = None
-    revenue_share: list[RevenueShareEntry] | None = None
+    route_binding: RouteBindingInput | None = None
+    revenue_share: list[RevenueShareInput] | None = None
     bundle_source_uri: str | None = None
     config_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greentic_deployer.engine import revisions as engine
 from greentic_deployer.engine.errors import DeploymentNotFoundError, RevisionNotFoundError
@@ -16,8 +16,10 @@ from greentic_deployer.ops.summaries import revision_summary
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_ulid
-from greentic_deployer.spec.parse import parse_document
-from greentic_deployer.spec.revision import PackListEntry, Revision
+from greentic_deployer.spec.revision import PLACEHOLDER_DIGEST, Revision
+
+if TYPE_CHECKING:
+    from greentic_deployer.bundle.stage import StagedBundle
 
 NOUN = "revisions"
 
@@ -69,10 +71,7 @@ def _pointer_request(
                 f"must live under revisions/{revision_id}/ (the revision's own directory)",
                 lock_ref,
             )
-    pack_list = [
-        parse_document(PackListEntry, entry, f"pack_list[{i}]")
-        for i, entry in enumerate(payload.pack_list)
-    ]
+    pack_list = [entry.to_spec() for entry in payload.pack_list]
     return engine.StageRequest(
         revision_id=revision_id,
         deployment_id=deployment_id,
@@ -86,6 +85,55 @@ def _pointer_request(
     )
 
 
+def stage_bundle_files(
+    ctx: OpContext, env_id: str, bundle_id: str, revision_id: str, source: Path
+) -> StagedBundle:
+    """Copy, hash, extract and pin a bundle into the revision's directory; the env is untouched."""
+    from greentic_deployer.bundle.stage import stage_bundle
+
+    return stage_bundle(
+        source,
+        ctx.store.revision_dir(env_id, revision_id),
+        env_id=env_id,
+        bundle_id=bundle_id,
+        revision_id=revision_id,
+    )
+
+
+def record_staged(
+    ctx: OpContext,
+    env_id: str,
+    deployment_id: str,
+    revision_id: str,
+    staged: StagedBundle,
+    *,
+    bundle_source_uri: str | None = None,
+    config_digest: str = PLACEHOLDER_DIGEST,
+    signature_sidecar_ref: str = "rev.sig",
+    drain_seconds: int = 30,
+) -> Revision:
+    """Record staged bundle files as a `staged` revision; if that fails the files are removed."""
+    request = engine.StageRequest(
+        revision_id=revision_id,
+        deployment_id=deployment_id,
+        bundle_digest=staged.bundle_digest,
+        bundle_source_uri=bundle_source_uri,
+        pack_list=list(staged.pack_list),
+        pack_list_lock_ref=staged.pack_list_lock_ref,
+        pack_config_refs=list(staged.pack_config_refs),
+        config_digest=config_digest,
+        signature_sidecar_ref=signature_sidecar_ref,
+        drain_seconds=drain_seconds,
+    )
+    now = ctx.now()
+    try:
+        return ctx.store.transact(env_id, lambda env: engine.stage_revision(env, request, now))
+    except BaseException:
+        # The environment never learned of this revision: leave no orphaned files behind.
+        shutil.rmtree(ctx.store.revision_dir(env_id, revision_id), ignore_errors=True)
+        raise
+
+
 def _stage_bundle(
     ctx: OpContext,
     env_id: str,
@@ -94,38 +142,21 @@ def _stage_bundle(
     source: Path,
     payload: StagePayload,
 ) -> Revision:
-    from greentic_deployer.bundle.stage import stage_bundle
-
     env = _deployment_must_exist(ctx, env_id, deployment_id)
     deployment = env.deployment(deployment_id)
     assert deployment is not None
-    revision_dir = ctx.store.revision_dir(env_id, revision_id)
-    staged = stage_bundle(
-        source,
-        revision_dir,
-        env_id=env_id,
-        bundle_id=deployment.bundle_id,
-        revision_id=revision_id,
-    )
-    request = engine.StageRequest(
-        revision_id=revision_id,
-        deployment_id=deployment_id,
-        bundle_digest=staged.bundle_digest,
+    staged = stage_bundle_files(ctx, env_id, deployment.bundle_id, revision_id, source)
+    return record_staged(
+        ctx,
+        env_id,
+        deployment_id,
+        revision_id,
+        staged,
         bundle_source_uri=payload.bundle_source_uri,
-        pack_list=list(staged.pack_list),
-        pack_list_lock_ref=staged.pack_list_lock_ref,
-        pack_config_refs=list(staged.pack_config_refs),
         config_digest=payload.config_digest,
         signature_sidecar_ref=payload.signature_sidecar_ref,
         drain_seconds=payload.drain_seconds,
     )
-    now = ctx.now()
-    try:
-        return ctx.store.transact(env_id, lambda env: engine.stage_revision(env, request, now))
-    except BaseException:
-        # The environment never learned of this revision: leave no orphaned files behind.
-        shutil.rmtree(revision_dir, ignore_errors=True)
-        raise
 
 
 def warm(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:

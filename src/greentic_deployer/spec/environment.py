@@ -200,7 +200,9 @@ class Environment(SpecModel):
                         raise SpecError(
                             SpecErrorCode.ConfigOverridePackNotInRevisions,
                             f"config override pack {pack_id!r} of deployment "
-                            f"{bundle.deployment_id} is in no non-archived revision's pack list",
+                            f"{bundle.deployment_id} is in no non-archived revision's pack list; "
+                            "change or clear the overrides (`op bundles update`, "
+                            "config_overrides: {}) first",
                             pack_id=pack_id,
                         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from greentic_deployer.spec.errors import SpecError, SpecErrorCode
+from greentic_deployer.spec.errors import InvalidArgumentError, SpecError, SpecErrorCode
 from greentic_deployer.spec.ids import EnvId
 from greentic_deployer.spec.serde import SpecModel
 
@@ -64,10 +64,16 @@ def canonical_public_base_url(value: str) -> str:
     return text.rstrip("/")
 
 
+def parse_public_base_url(value: str, field: str = "public_base_url") -> str:
+    """The canonical URL, or an InvalidArgumentError naming the field and the rule (CLI form)."""
+    try:
+        return canonical_public_base_url(value)
+    except SpecError as exc:
+        raise InvalidArgumentError(field, str(exc.details.get("rule", exc.message)), value) from exc
+
+
 def check_socket_addr(value: str, field: str = "listen_addr") -> str:
     """A socket address like `127.0.0.1:8080` or `[::1]:8080`."""
-    from greentic_deployer.spec.errors import InvalidArgumentError
-
     host, sep, port = value.rpartition(":")
     if not sep or not (port.isascii() and port.isdigit()) or int(port) > 65535:
         raise InvalidArgumentError(field, "must be a socket address like 127.0.0.1:8080", value)

@@ -42,10 +42,11 @@ class EnvNotFoundError(NotFoundError):
 class UnsafeEnvIdError(InvalidArgumentError):
     """An environment id that is not a single safe path segment."""
 
-    def __init__(self, env_id: str) -> None:
+    def __init__(self, env_id: str, rule: str | None = None) -> None:
         super().__init__(
             "environment_id",
-            "must be a single path segment (not empty, '.' or '..'; "
+            rule
+            or "must be a single path segment (not empty, '.' or '..'; "
             "no '/', '\\', ':' or NUL characters)",
             env_id,
         )

@@ -33,6 +33,10 @@ def check_env_id(env_id: str) -> str:
     """Path safety first (UnsafeEnvIdError), then the EnvId character rules."""
     if env_id in ("", ".", "..") or any(ch in env_id for ch in _UNSAFE_CHARS):
         raise UnsafeEnvIdError(env_id)
+    if env_id == RETIRED_DIR:
+        raise UnsafeEnvIdError(
+            env_id, f"`{RETIRED_DIR}` is reserved by the store for retired environments"
+        )
     return parse_env_id(env_id)
 
 

@@ -111,6 +111,25 @@ def dev_store_hash(payload: str | None) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
+# The API server refuses a ConfigMap whose data exceeds 1 MiB; say so at render time instead.
+CONFIGMAP_MAX_BYTES = 1024 * 1024
+
+
+class ConfigMapTooLargeError(ConflictError):
+    """A rendered ConfigMap would exceed the Kubernetes 1 MiB data limit."""
+
+
+def _fits_configmap(payload: str, name: str, key: str) -> str:
+    size = len(payload.encode("utf-8"))
+    if size > CONFIGMAP_MAX_BYTES:
+        raise ConfigMapTooLargeError(
+            f"ConfigMap {name} would carry {size} bytes of {key}; Kubernetes stores at most "
+            f"{CONFIGMAP_MAX_BYTES} bytes per ConfigMap. Remove deployments you no longer need "
+            "(archive their revisions, then `gtc op bundles remove`) to shrink the environment"
+        )
+    return payload
+
+
 def render_environment(
     env: Environment,
     answers: K8sAnswers | object | None,
@@ -138,10 +157,14 @@ def render_environment(
         dev_store_hash=dev_store_hash(payload) if dev_secrets else None,
     )
     # Each document is serialized exactly once, however many revisions there are.
+    environment_json = _fits_configmap(dumps_compact(env), "gtc-env-store", "environment.json")
+    runtime_json = _fits_configmap(
+        dumps_compact(materialize_runtime_config(env)), "gtc-runtime-config", "runtime-config.json"
+    )
     objects: list[Manifest] = [
         namespace(ctx),
-        env_store_configmap(ctx, dumps_compact(env)),
-        runtime_config_configmap(ctx, dumps_compact(materialize_runtime_config(env))),
+        env_store_configmap(ctx, environment_json),
+        runtime_config_configmap(ctx, runtime_json),
         router_deployment(ctx),
         router_service(ctx),
         router_pdb(ctx),
