@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only NAME ...]`: run the §7 benchmarks and print one table."""
+"""`python -m bench [--quick] [--only NAME ...]`: run the benchmarks and print one table."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         progress.print(f"[dim]bench: {name} done in {time.perf_counter() - began:.1f} s[/dim]")
     elapsed = time.perf_counter() - started
     mode = "quick" if settings.quick else "full"
-    print_table(rows, f"greentic-deployer benchmarks ({mode}, {elapsed:.0f} s, DESIGN.md §7)")
+    print_table(rows, f"greentic-deployer benchmarks ({mode}, {elapsed:.0f} s)")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""§7 Store: CLI cold start (`gtc op env list`) and what the CLI imports."""
+"""Store: CLI cold start (`gtc op env list`) and what the CLI imports."""
 
 from __future__ import annotations
 

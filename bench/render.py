@@ -1,4 +1,4 @@
-"""§7 Render: 1,000 present revisions → 2,012 objects, deterministic, no API calls, linear."""
+"""Render: 1,000 present revisions → 2,012 objects, deterministic, no API calls, linear."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""§7 Store: `traffic set` on an environment holding 1,000 revisions vs 10."""
+"""Store: `traffic set` on an environment holding 1,000 revisions vs 10."""
 
 from __future__ import annotations
 

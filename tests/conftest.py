@@ -1,4 +1,4 @@
-"""Shared test helpers: where the reference fixtures live."""
+"""Shared test helpers: where the fixture bundles live."""
 
 from __future__ import annotations
 
@@ -13,6 +13,6 @@ EXAMPLE_BUNDLE = REPO / "examples" / "hello.gtbundle"
 
 @pytest.fixture
 def fixture_bundles() -> Path:
-    """The five reference `.gtbundle` files (../shared beside the checkout)."""
+    """The five fixture `.gtbundle` files (../shared beside the checkout)."""
     assert SHARED_BUNDLES.is_dir(), f"missing {SHARED_BUNDLES}: ../shared must sit beside the repo"
     return SHARED_BUNDLES

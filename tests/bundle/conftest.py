@@ -1,4 +1,4 @@
-"""Fixtures for bundle tests: the reference bundles, and hostile images built with mksquashfs."""
+"""Fixtures for bundle tests: the fixture bundles, and hostile images built with mksquashfs."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from greentic_deployer.bundle.squashfs import EntryKind, SquashfsImage
 from .conftest import FIXTURES, MINIMAL, ImageFactory, Link
 
 
-def test_entries_of_a_reference_bundle() -> None:
+def test_entries_of_a_fixture_bundle() -> None:
     with SquashfsImage(FIXTURES / "provider-packs-bundle.gtbundle") as image:
         assert image.compression == "gzip"
         listing = [(e.path, e.kind, e.size) for e in image.entries()]

@@ -1,4 +1,4 @@
-"""The five reference bundles stage with the right pins, digests and lock."""
+"""The five fixture bundles stage with the right pins, digests and lock."""
 
 from __future__ import annotations
 

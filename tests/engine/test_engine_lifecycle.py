@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 L = Lifecycle
 
-# Reference §3.1 written out literally, independent of the implementation's table.
+# The documented transition table written out literally, independent of the implementation's table.
 MATRIX: set[tuple[Lifecycle, Lifecycle]] = {
     (L.inactive, L.staged),
     (L.inactive, L.failed),
@@ -66,7 +66,7 @@ MATRIX: set[tuple[Lifecycle, Lifecycle]] = {
 }
 
 
-def test_matrix_is_exactly_reference_table() -> None:
+def test_matrix_is_exactly_the_documented_table() -> None:
     table = {(src, dst) for src, dsts in ALLOWED_TRANSITIONS.items() for dst in dsts}
     assert table == MATRIX
     assert set(ALLOWED_TRANSITIONS) == set(Lifecycle)

@@ -1,4 +1,4 @@
-"""The k8s wizard answers parser (reference §7.1): every key, every rule, fail closed."""
+"""The k8s wizard answers parser: every key, every rule, fail closed."""
 
 from __future__ import annotations
 

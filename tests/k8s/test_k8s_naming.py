@@ -1,4 +1,4 @@
-"""Namespace derivation, object names and labels (reference §7.2)."""
+"""Namespace derivation, object names and labels."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The rendered manifest set (reference §7.3; router per DESIGN §1): order, counts, content."""
+"""The rendered manifest set: order, counts, content."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Secrets backend resolution from the env's `secrets` binding (reference §7.5)."""
+"""Secrets backend resolution from the env's `secrets` binding."""
 
 from __future__ import annotations
 

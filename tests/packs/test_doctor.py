@@ -43,7 +43,7 @@ def test_default_local_bindings_are_healthy(registry: EnvPackRegistry) -> None:
 
 
 def test_dev_store_1_0_0_is_version_skew(registry: EnvPackRegistry) -> None:
-    # The reference's docs bind this version, which the built-in ^0.1.0 handler does not accept.
+    # A commonly bound version that the built-in ^0.1.0 handler does not accept.
     env = _env(_with(CapabilitySlot.secrets, "greentic.secrets.dev-store@1.0.0"))
     report = doctor_bindings(env, registry)
     assert report["version_skew"] == [

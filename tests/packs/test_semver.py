@@ -1,4 +1,4 @@
-"""Version requirements follow the Rust `semver` crate (Cargo) rules."""
+"""Version requirements follow Cargo's semver rules."""
 
 from __future__ import annotations
 

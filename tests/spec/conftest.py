@@ -190,7 +190,7 @@ def environment(env_id: str = ENV, **kw: Any) -> Environment:
 
 
 def valid_env() -> Environment:
-    """A fully populated environment that passes every check of reference §2.4."""
+    """A fully populated environment that passes every check"""
     return environment(
         host_config=host_config(public_base_url="https://deploy.example.com"),
         packs=[pack_binding(), pack_binding(CapabilitySlot.secrets, SECRETS_KIND)],

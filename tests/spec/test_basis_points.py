@@ -1,4 +1,4 @@
-"""Basis-point arithmetic (reference §2.8, §2.9): each ≤ 10000, sum exactly 10000."""
+"""Basis-point arithmetic: each ≤ 10000, sum exactly 10000."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`Environment.validate()`: the ordered checks of reference §2.4, first failure wins."""
+"""`Environment.validate()`: the ordered checks, first failure wins."""
 
 from __future__ import annotations
 
@@ -435,7 +435,7 @@ def test_8_split_revision_wrong_bundle(env: Environment) -> None:
 
 
 def test_8_duplicate_revision_in_one_split(env: Environment) -> None:
-    """Our addition closing the reference gap of §2.8."""
+    """Duplicate revision ids in one split are rejected."""
     bad = split(D2, [(R3, 5_000), (R3, 5_000)], bundle_id="b2")
     err = validation_error(with_split(env, bad))
     assert err.code is Code.DuplicateSplitRevision

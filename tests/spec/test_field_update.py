@@ -1,4 +1,4 @@
-"""Tri-state `FieldUpdate` parsing (reference §2.14)."""
+"""Tri-state `FieldUpdate` parsing."""
 
 from __future__ import annotations
 

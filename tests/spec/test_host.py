@@ -1,4 +1,4 @@
-"""Host config: the public base URL validator and socket addresses (reference §2.5)."""
+"""Host config: the public base URL validator and socket addresses."""
 
 from __future__ import annotations
 

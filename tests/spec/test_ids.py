@@ -1,4 +1,4 @@
-"""Identifier parsers (reference §2.2)."""
+"""Identifier parsers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON conventions (reference §2.1): byte-exact round trips, omitted optionals, sorted maps."""
+"""JSON conventions: byte-exact round trips, omitted optionals, sorted maps."""
 
 from __future__ import annotations
 
@@ -40,14 +40,14 @@ def reverse_all_keys(value: Any) -> Any:
     return value
 
 
-def test_reference_document_round_trips_byte_identical() -> None:
+def test_golden_document_round_trips_byte_identical() -> None:
     env = Environment.model_validate_json(DOC)
     env.validate()
     assert dumps_pretty(env) == DOC
     assert DOC.endswith("}\n")
 
 
-def test_reference_document_content_is_read() -> None:
+def test_golden_document_content_is_read() -> None:
     env = Environment.model_validate_json(DOC)
     assert env.environment_id == "prod-eu"
     assert env.name == "Production — EU"
@@ -284,7 +284,7 @@ def test_absent_lists_default_to_empty() -> None:
     assert rev.drain_seconds == 0
 
 
-def test_runtime_config_of_reference_document() -> None:
+def test_runtime_config_of_golden_document() -> None:
     env = Environment.model_validate_json(DOC)
     config = materialize_runtime_config(env)
     rid_old, rid_new = (r.revision_id for r in env.revisions)

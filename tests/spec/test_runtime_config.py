@@ -1,4 +1,4 @@
-"""`materialize_runtime_config` (reference §2.10): pure, total, deterministic."""
+"""`materialize_runtime_config`: pure, total, deterministic."""
 
 from __future__ import annotations
 

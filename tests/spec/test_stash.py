@@ -1,4 +1,4 @@
-"""Inline one-step stash tokens (reference §2.14)."""
+"""Inline one-step stash tokens."""
 
 from __future__ import annotations
 

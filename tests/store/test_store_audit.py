@@ -1,4 +1,4 @@
-"""Audit events: the builder, the exact line shape of reference §2.13, and appending."""
+"""Audit events: the builder, the exact line shape, and appending."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def _lines(store: LocalFileStore, env_id: str = "staging") -> list[str]:
     return (store.env_dir(env_id) / "audit" / "events.jsonl").read_text().splitlines()
 
 
-def test_a_full_event_line_matches_the_reference_shape(
+def test_a_full_event_line_matches_the_documented_shape(
     store: LocalFileStore, env: Environment
 ) -> None:
     event = _event()

@@ -30,7 +30,7 @@ PACK_SUFFIX = ".gtpack"
 PACKS_DIR = "packs"
 PROVIDERS_DIR = "providers"
 EXCLUDED_PROVIDER_DOMAINS = frozenset({"deployer"})
-# Versions are not known from a file name; the reference pins lock-derived entries at 0.0.0.
+# Versions are not known from a file name, so lock-derived entries are pinned at 0.0.0.
 LOCKED_PACK_VERSION = "0.0.0"
 # The pack id names `pack-configs/<pack_id>.json` and appears in secret refs.
 _PACK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")

@@ -1,4 +1,4 @@
-"""Stage a `.gtbundle` into a brand-new revision directory (reference §8.4, bundle path).
+"""Stage a `.gtbundle` into a brand-new revision directory.
 
 Layout written under `revisions/<rid>/`:
   bundle.gtbundle            immutable (read-only) copy of the source, the only thing hashed

@@ -1,4 +1,4 @@
-"""Write-time admission of traffic entries (reference §3.3)."""
+"""Write-time admission of traffic entries."""
 
 from __future__ import annotations
 

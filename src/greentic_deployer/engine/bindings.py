@@ -1,4 +1,4 @@
-"""Env-pack binding verbs and the idempotent `local` bootstrap (reference §2.6, §8.2, §8.9)."""
+"""Env-pack binding verbs and the idempotent `local` bootstrap."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bundle-deployment verbs: add, update, remove (reference §2.9, §3.3, §8.3)."""
+"""Bundle-deployment verbs: add, update, remove."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The revision transition matrix (reference §3.1) and the chain-walk primitive (§3.2)."""
+"""The revision transition matrix and the chain-walk primitive."""
 
 from __future__ import annotations
 

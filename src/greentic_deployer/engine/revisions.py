@@ -1,4 +1,4 @@
-"""Revision verbs: stage, warm (with its health gate), drain, archive (reference §3.2)."""
+"""Revision verbs: stage, warm (with its health gate), drain, archive."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def warm_revision(
     expected_lifecycle: Lifecycle | None,
     now: datetime,
 ) -> tuple[Environment, Revision]:
-    """Walk staged→warming→ready, applying `gate` only if the walk advanced (§3.2 warm)."""
+    """Walk staged→warming→ready, applying `gate` only if the walk advanced."""
     at = stamp(now)
     start = require_revision(env, parse_ulid(revision_id, "revision_id"))
     walked_env, walked = walk_chain(env, start.revision_id, WARM_CHAIN, expected_lifecycle)

@@ -56,7 +56,7 @@ def set_traffic(
     updated_by: str = "operator",
     authorization_ref: str = "auth.json",
 ) -> TrafficOutcome:
-    """Replace a deployment's split (reference §8.5 set, idempotency per §4.8)."""
+    """Replace a deployment's split."""
     at = stamp(now)
     dep_id = parse_ulid(deployment_id, "deployment_id")
     key = parse_idempotency_key(idempotency_key)
@@ -133,8 +133,8 @@ def rollback_traffic(env: Environment, deployment_id: str, now: datetime) -> Tra
 def clear_traffic(env: Environment, deployment_id: str) -> tuple[Environment, TrafficSplit]:
     """Remove a deployment's split entirely and return it.
 
-    The reference has no such verb although its own messages tell operators to run
-    `op traffic clear`; without it a deployment can never be emptied for `bundles remove`.
+    Without it a deployment's last split could never be emptied, so its revisions could
+    never be archived and the deployment never removed.
     """
     dep_id = parse_ulid(deployment_id, "deployment_id")
     require_deployment(env, dep_id)

@@ -85,7 +85,7 @@ def check_override_packs(
 
 
 def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
-    """Run the deploy algorithm of reference §8.6; every sub-step audits itself."""
+    """Run the deploy algorithm; every sub-step audits itself."""
     env_id = parse_env_id(request.environment_id)
     key = parse_idempotency_key(request.idempotency_key) if request.idempotency_key else None
     source = request.bundle_path

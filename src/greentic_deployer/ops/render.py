@@ -16,7 +16,7 @@ from greentic_deployer.spec.slots import CapabilitySlot
 
 
 def resolve_render_kind(env_id: str, binding: EnvPackBinding | None, requested: str | None) -> str:
-    """§8.2: default to the binding; `path@version` may preview an unbound deployer;
+    """default to the binding; `path@version` may preview an unbound deployer;
     a bare path must name the bound deployer."""
     if requested is None:
         if binding is None:

@@ -1,4 +1,4 @@
-"""Result shapes of the CLI (reference §8): summaries of envs, bundles, revisions, splits."""
+"""Result shapes of the CLI: summaries of envs, bundles, revisions, splits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The built-in env-pack handlers and the process-wide default registry (reference §5.2)."""
+"""The built-in env-pack handlers and the process-wide default registry."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The conformance bench every Deployer must pass (reference §5.3).
+"""The conformance bench every Deployer must pass.
 
 `run_conformance` drives a deployer through a fixed two-deployment, three-revision environment
 built in memory (no store, fixed clock) and checks the contract: idempotent verbs, typed

@@ -1,4 +1,4 @@
-"""The Deployer contract: verbs, outcomes, typed errors and shared preconditions (reference §5.1).
+"""The Deployer contract: verbs, outcomes, typed errors and shared preconditions.
 
 A deployer models provider-side effects only; lifecycle state is owned by the store. Every verb
 is idempotent, and the pure preconditions below run before any provider call so a failing
@@ -203,7 +203,7 @@ def enforce_split_invariants(env: Environment, deployment_id: str) -> TrafficSpl
     split = env.split_for(_canonical_id(deployment_id))
     if split is None:
         raise SplitNotFound(env.environment_id, deployment_id)
-    # Python integers do not overflow, so this is at least as safe as the reference's u64 sum.
+    # Python integers do not overflow: the sum is exact for any number of u32 weights.
     total = sum(entry.weight_bps for entry in split.entries)
     if total != TOTAL_BPS:
         raise InvalidSplit(split.deployment_id, total)

@@ -1,4 +1,4 @@
-"""Env-pack handlers and the registry that resolves bound kinds to them (reference §5.2).
+"""Env-pack handlers and the registry that resolves bound kinds to them.
 
 A handler declares the slot it serves, its descriptor path, the versions it implements (a Cargo
 `semver` requirement), and optional capabilities: preflight tool checks, a credentials contract

@@ -1,4 +1,4 @@
-"""Pack version requirements with Cargo (Rust `semver` crate) semantics, on semantic-version.
+"""Pack version requirements with Cargo semver semantics, on semantic-version.
 
 Cargo syntax (`^0.1.0`, `>=1.0.0-dev, <2.0.0`, `~1.2`, `1.*`, a bare version meaning caret)
 is translated to npm range syntax, whose pre-release rule is Cargo's: a pre-release only

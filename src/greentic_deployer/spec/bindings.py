@@ -1,4 +1,4 @@
-"""Env-pack and extension bindings, and the `local` defaults (reference §2.6)."""
+"""Env-pack and extension bindings, and the `local` defaults."""
 
 from __future__ import annotations
 

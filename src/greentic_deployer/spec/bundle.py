@@ -1,4 +1,4 @@
-"""Bundle deployments: the billing and routing anchor (reference §2.9)."""
+"""Bundle deployments: the billing and routing anchor."""
 
 from __future__ import annotations
 

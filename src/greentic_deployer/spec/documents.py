@@ -1,4 +1,4 @@
-"""Other top-level documents of reference §2.11 to §2.14."""
+"""Other top-level documents"""
 
 from __future__ import annotations
 

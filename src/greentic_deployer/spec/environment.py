@@ -1,4 +1,4 @@
-"""The Environment compose view and its ordered validation (reference §2.4)."""
+"""The Environment compose view and its ordered validation."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ class Environment(SpecModel):
     # -- validation --------------------------------------------------------------
 
     def validate(self) -> None:  # type: ignore[override]
-        """Run every check of reference §2.4 in order; the first failure raises SpecError."""
+        """Run every check in order; the first failure raises SpecError."""
         env_id = self.environment_id
         if self.schema_ != ENVIRONMENT_SCHEMA:
             raise SpecError(

@@ -45,13 +45,13 @@ class ConflictError(GreenticError):
 
 
 class NotYetImplementedError(GreenticError):
-    """A verb the reference defines but deliberately does nothing yet."""
+    """A verb that exists but is not available in this release."""
 
     kind = "not-yet-implemented"
 
 
 class SpecErrorCode(StrEnum):
-    """The spec error catalogue (reference §2.15)."""
+    """The spec error catalogue."""
 
     BasisPointsSum = "BasisPointsSum"
     BasisPointsEntryTooLarge = "BasisPointsEntryTooLarge"

@@ -1,4 +1,4 @@
-"""Tri-state patch fields (reference §2.14): keep, set a value, or clear."""
+"""Tri-state patch fields: keep, set a value, or clear."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Environment host config and the public base URL validator (reference §2.5)."""
+"""Environment host config and the public base URL validator."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Identifier types and their parsers (reference §2.2)."""
+"""Identifier types and their parsers."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ class PackDescriptor:
 
 
 class DescriptorError(InvalidArgumentError):
-    """A malformed pack descriptor; `code` is one of the six reference cases."""
+    """A malformed pack descriptor; `code` is one of the six descriptor error cases."""
 
     def __init__(self, code: str, rule: str, value: str, field: str = "kind") -> None:
         super().__init__(field, f"{code}: {rule}", value)
@@ -96,7 +96,7 @@ def check_descriptor_path(path: str, value: str, field: str = "kind") -> None:
 
 
 def parse_pack_descriptor(value: str, field: str = "kind") -> PackDescriptor:
-    """Parse `<path>@<semver>` with the reference's six error cases."""
+    """Parse `<path>@<semver>` with its six distinct error cases."""
     count = value.count("@")
     if count == 0:
         raise DescriptorError("MissingVersion", "expected <path>@<semver>", value, field)

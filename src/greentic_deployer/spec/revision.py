@@ -1,4 +1,4 @@
-"""Revisions and their lifecycle states (reference §2.7)."""
+"""Revisions and their lifecycle states."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Lifecycle(StrEnum):
 
     @property
     def has_cluster_presence(self) -> bool:
-        """Workers exist in the cluster for warming, ready and draining revisions (§3.4)."""
+        """Workers exist in the cluster for warming, ready and draining revisions."""
         return self in (Lifecycle.warming, Lifecycle.ready, Lifecycle.draining)
 
 

@@ -1,4 +1,4 @@
-"""The routing projection and its pure materialization (reference §2.10)."""
+"""The routing projection and its pure materialization."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON conventions of reference §2.1: omitted optionals, sorted maps, pretty/compact forms."""
+"""JSON conventions: omitted optionals, sorted maps, pretty/compact forms."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Capability slots (reference §2.3)."""
+"""Capability slots."""
 
 from __future__ import annotations
 

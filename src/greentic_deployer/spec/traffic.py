@@ -1,4 +1,4 @@
-"""Traffic splits in basis points (reference §2.8)."""
+"""Traffic splits in basis points."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Crash-safe file replacement (reference §4.2): temp file, fsync, rename, fsync the directory."""
+"""Crash-safe file replacement: temp file, fsync, rename, fsync the directory."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Audit events (reference §2.13, §4.7): building them and appending one line per event."""
+"""Audit events: building them and appending one line per event."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def build_audit_event(
 
 
 def audit_line(event: AuditEvent) -> str:
-    """Compact JSON without newline; `target` is always present (null when empty) like upstream."""
+    """Compact JSON, no newline; `target` is always present (null when empty)."""
     data = event.to_json_dict()
     if "target" not in data:
         items = list(data.items())

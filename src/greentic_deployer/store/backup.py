@@ -1,4 +1,4 @@
-"""Pre-image backups taken before every overwrite or delete of a tracked file (reference §4.2)."""
+"""Pre-image backups taken before every overwrite or delete of a tracked file."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def backup_file(path: Path, backup_dir: Path, now: datetime) -> Path | None:
         except OSError as exc:
             raise AtomicWriteError.during("create backup", target, exc) from exc
         try:
-            # No fsync (as upstream): the original stays intact until the atomic replace,
+            # No fsync: the original stays intact until the atomic replace,
             # and the replace itself is fsynced.
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

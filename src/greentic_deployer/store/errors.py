@@ -1,4 +1,4 @@
-"""Errors of the environment store (reference §4.6), each with the CLI error kind it surfaces as.
+"""Errors of the environment store, each with the CLI error kind it surfaces as.
 
 Like every GreenticError they take a finished message; the classmethods build the store's
 standard messages from structured data and keep that data on the instance.

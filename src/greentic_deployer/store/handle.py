@@ -1,4 +1,4 @@
-"""The locked handle of one environment and the transaction rule built on it (reference §4.3)."""
+"""The locked handle of one environment and the transaction rule built on it."""
 
 from __future__ import annotations
 

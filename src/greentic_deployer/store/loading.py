@@ -1,4 +1,4 @@
-"""Reading stored documents (reference §4.4): typed errors name the file and the problem."""
+"""Reading stored documents: typed errors name the file and the problem."""
 
 from __future__ import annotations
 

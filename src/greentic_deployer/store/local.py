@@ -1,4 +1,4 @@
-"""The local filesystem environment store (reference §4.1-§4.9)."""
+"""The local filesystem environment store."""
 
 from __future__ import annotations
 

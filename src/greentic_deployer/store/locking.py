@@ -1,4 +1,4 @@
-"""Per-environment exclusive OS file locks (flock via `filelock`; reference §4.3)."""
+"""Per-environment exclusive OS file locks (flock via `filelock`)."""
 
 from __future__ import annotations
 

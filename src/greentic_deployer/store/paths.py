@@ -1,4 +1,4 @@
-"""The on-disk layout of one environment (reference §4.1) and the path-safety rules."""
+"""The on-disk layout of one environment and the path-safety rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The derived `runtime-config.json` projection (reference §4.5)."""
+"""The derived `runtime-config.json` projection."""
 
 from __future__ import annotations
 

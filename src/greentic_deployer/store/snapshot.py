@@ -1,4 +1,4 @@
-"""Whole-environment snapshots and restores of the tracked files (reference §4.9)."""
+"""Whole-environment snapshots and restores of the tracked files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Wizard answers of the Kubernetes env-pack and their fail-closed parser (reference §7.1)."""
+"""Wizard answers of the Kubernetes env-pack and their fail-closed parser."""
 
 from __future__ import annotations
 

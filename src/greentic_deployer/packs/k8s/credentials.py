@@ -1,4 +1,4 @@
-"""The k8s deployer's credentials contract (reference §7.9): what it must be allowed to do."""
+"""The k8s deployer's credentials contract: what it must be allowed to do."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Builders for every object the k8s env-pack renders (reference §7.3, router per DESIGN §1).
+"""Builders for every object the k8s env-pack renders.
 
 Each builder returns a fresh plain dict (no shared sub-objects, so a caller may mutate one
 manifest without touching another, and YAML output never needs anchors). Key order is fixed by

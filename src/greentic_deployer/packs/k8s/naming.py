@@ -1,4 +1,4 @@
-"""Object names, the derived namespace and the label taxonomy (reference §7.2)."""
+"""Object names, the derived namespace and the label taxonomy."""
 
 from __future__ import annotations
 

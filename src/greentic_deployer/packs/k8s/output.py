@@ -1,4 +1,4 @@
-"""Render to a directory: one YAML file per object, stale managed files removed (ref §8.2, §9).
+"""Render to a directory: one YAML file per object, stale managed files removed.
 
 Only `<digits>-*.yaml` regular files are ours. Stale ones are deleted so `kubectl apply -f <dir>`
 cannot resurrect the worker of an archived revision; anything else is reported, never touched.

@@ -1,4 +1,4 @@
-"""The pure, deterministic manifest set of an environment, in apply order (reference §7.3)."""
+"""The pure, deterministic manifest set of an environment, in apply order."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ def render_environment(
     secrets_backend: SecretsBackend | None = None,
     dev_store_bytes: bytes | None = None,
 ) -> list[dict[str, Any]]:
-    """Every desired object of the env in apply order (§7.3); pure and deterministic."""
+    """Every desired object of the env in apply order; pure and deterministic."""
     # `answers` may be parsed K8sAnswers or the raw flat answers document (None = defaults).
     # Without `secrets_backend` it is resolved from the env with no binding answers available,
     # which fails closed for a Vault binding. `dev_store_bytes` is the raw dev-store file.

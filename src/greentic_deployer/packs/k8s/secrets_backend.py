@@ -1,4 +1,4 @@
-"""Which secrets backend the workers talk to, from the env's `secrets` binding (reference §7.5)."""
+"""Which secrets backend the workers talk to, from the env's `secrets` binding."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Local-process credentials: no material, two probed capabilities (reference §6).
+"""Local-process credentials: no material, two probed capabilities.
 
 `local-process.fs.writable`: an atomic write of `.local-process-creds-probe` in the env dir
 (temp file, fsync, rename, directory fsync), then delete. `local-process.port.available`:

@@ -1,4 +1,4 @@
-"""The local-process deployer: no provider side, so every verb is its shared precondition (§6)."""
+"""The local-process deployer: no provider side, so every verb is its shared precondition."""
 
 from __future__ import annotations
 
