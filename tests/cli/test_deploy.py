@@ -131,8 +131,9 @@ def test_deploy_and_bundle_update_from_answers_files(local_env: Cli, tmp_path: P
     )
     deployed = local_env.ok("deploy", "--answers", str(payload))
     assert deployed["bundle_id"] == "greeter"
-    both = local_env.fail("deploy", "--answers", str(payload), "--bundle", str(EXAMPLE_BUNDLE))
-    assert both["kind"] == "invalid-argument"
+    for flag in (["--bundle", str(EXAMPLE_BUNDLE)], ["--env", "local"]):
+        both = local_env.fail("deploy", "--answers", str(payload), *flag)
+        assert both["kind"] == "invalid-argument" and "not both" in both["message"]
     update = tmp_path / "update.json"
     update.write_text(
         json.dumps(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ def test_a_bad_bundle_adds_no_deployment(ctx: OpContext, tmp_path: Path) -> None
     with pytest.raises(InvalidArgumentError):
         deploy(ctx, DeployRequest(bundle_path=junk))
     assert ctx.store.load("local") == before
-    assert _revision_dirs(ctx) == []
+    assert not (ctx.store.root / "local" / "revisions").exists()
 
 
 def test_overrides_for_a_missing_pack_fail_before_anything_changes(ctx: OpContext) -> None:
@@ -38,7 +39,15 @@ def test_overrides_for_a_missing_pack_fail_before_anything_changes(ctx: OpContex
     with pytest.raises(InvalidArgumentError, match="nope-pack"):
         deploy(ctx, request)
     assert ctx.store.load("local") == before
-    assert _revision_dirs(ctx) == []
+    assert not (ctx.store.root / "local" / "revisions").exists()
+    last = json.loads(
+        (ctx.store.root / "local" / "audit" / "events.jsonl").read_text().splitlines()[-1]
+    )
+    assert (last["noun"], last["verb"], last["result"]["kind"]) == (
+        "revisions",
+        "stage",
+        "invalid-argument",
+    )
     first = deploy(ctx, DeployRequest(bundle_path=EXAMPLE_BUNDLE))
     with_revision = ctx.store.load("local")
     with pytest.raises(InvalidArgumentError, match="nope-pack"):

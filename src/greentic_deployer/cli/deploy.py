@@ -91,7 +91,7 @@ def deploy(
                     team,
                 )
             )
-            or env != "local"
+            or _explicit(ctx, "env")
         )
         if opts.answers is not None:
             if flags_given:
@@ -127,6 +127,12 @@ def deploy(
         return payload_schema(DeployPayload)
 
     run_verb(NOUN, NOUN, opts, action, schema=schema)
+
+
+def _explicit(ctx: typer.Context, name: str) -> bool:
+    """Whether an option was typed on the command line (not just its default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
 
 
 def register(app: typer.Typer) -> None:

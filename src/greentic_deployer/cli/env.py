@@ -66,7 +66,7 @@ def update(
     listen_addr: Annotated[str | None, typer.Option(help="Set the listen address.")] = None,
     public_url: Annotated[str | None, typer.Option(help="Set the public origin.")] = None,
 ) -> None:
-    """Rename an environment; region, tenant, listen address and URL change only when given."""
+    """Change only the given fields: name, region, tenant, listen address, public URL."""
     run_payload_verb(
         ctx,
         NOUN,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,19 +126,28 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
 
     # Stage the files first: a bad bundle or bad overrides fail before the env changes.
     revision_id = new_ulid()
+
+    def stage_files() -> StagedBundle:
+        staged = revisions.stage_bundle_files(ctx, env_id, bundle_id, revision_id, source)
+        try:
+            check_override_packs(request.config_overrides, staged, env, existing)
+        except BaseException:
+            revisions.discard_revision_files(ctx, env_id, revision_id)
+            raise
+        return staged
+
     staged = audited(
         ctx,
         env_id,
         "revisions",
         "stage",
         {"revision_id": revision_id, "bundle_path": str(source)},
-        lambda: revisions.stage_bundle_files(ctx, env_id, bundle_id, revision_id, source),
+        stage_files,
         idempotency_key=key,
         audit_success=False,  # the record step below appends the one success event
     )
     added_here = False
     try:
-        check_override_packs(request.config_overrides, staged, env, existing)
         if existing is None:
             added = bundles.add_deployment(
                 ctx,
@@ -175,7 +183,7 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
             idempotency_key=key,
         )
     except BaseException:
-        shutil.rmtree(ctx.store.revision_dir(env_id, revision_id), ignore_errors=True)
+        revisions.discard_revision_files(ctx, env_id, revision_id)
         if added_here:
             # Nothing was staged into the deployment this deploy created: take it back out.
             with contextlib.suppress(GreenticError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -85,19 +86,31 @@ def _pointer_request(
     )
 
 
+def discard_revision_files(ctx: OpContext, env_id: str, revision_id: str) -> None:
+    """Remove a revision's directory (and `revisions/` if that leaves it empty)."""
+    revision_dir = ctx.store.revision_dir(env_id, revision_id)
+    shutil.rmtree(revision_dir, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        revision_dir.parent.rmdir()  # only succeeds when nothing else is staged
+
+
 def stage_bundle_files(
     ctx: OpContext, env_id: str, bundle_id: str, revision_id: str, source: Path
 ) -> StagedBundle:
     """Copy, hash, extract and pin a bundle into the revision's directory; the env is untouched."""
     from greentic_deployer.bundle.stage import stage_bundle
 
-    return stage_bundle(
-        source,
-        ctx.store.revision_dir(env_id, revision_id),
-        env_id=env_id,
-        bundle_id=bundle_id,
-        revision_id=revision_id,
-    )
+    try:
+        return stage_bundle(
+            source,
+            ctx.store.revision_dir(env_id, revision_id),
+            env_id=env_id,
+            bundle_id=bundle_id,
+            revision_id=revision_id,
+        )
+    except BaseException:
+        discard_revision_files(ctx, env_id, revision_id)
+        raise
 
 
 def record_staged(
@@ -130,7 +143,7 @@ def record_staged(
         return ctx.store.transact(env_id, lambda env: engine.stage_revision(env, request, now))
     except BaseException:
         # The environment never learned of this revision: leave no orphaned files behind.
-        shutil.rmtree(ctx.store.revision_dir(env_id, revision_id), ignore_errors=True)
+        discard_revision_files(ctx, env_id, revision_id)
         raise
 
 
