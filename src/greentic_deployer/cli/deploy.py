@@ -74,25 +74,22 @@ def deploy(
         from greentic_deployer.ops.payloads import DeployPayload
         from greentic_deployer.spec.errors import InvalidArgumentError
 
-        flags_given = (
-            any(
-                v
-                for v in (
-                    bundle,
-                    bundle_id,
-                    customer_id,
-                    idempotency_key,
-                    config_override,
-                    config_override_json,
-                    config_overrides_from,
-                    host,
-                    path_prefix,
-                    tenant,
-                    team,
-                )
+        flags_given = any(
+            v
+            for v in (
+                bundle,
+                bundle_id,
+                customer_id,
+                idempotency_key,
+                config_override,
+                config_override_json,
+                config_overrides_from,
+                host,
+                path_prefix,
+                tenant,
+                team,
             )
-            or _explicit(ctx, "env")
-        )
+        ) or _explicit(ctx, "env")
         if opts.answers is not None:
             if flags_given:
                 raise InvalidArgumentError(
