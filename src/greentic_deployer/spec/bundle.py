@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import Field, field_validator
 
 from greentic_deployer.spec.clock import Timestamp
-from greentic_deployer.spec.errors import SpecError, SpecErrorCode
+from greentic_deployer.spec.errors import SpecError, SpecErrorCode, check_schema
 from greentic_deployer.spec.ids import EnvId, Ulid
 from greentic_deployer.spec.serde import FreeJson, SortedMap, SpecModel
 from greentic_deployer.spec.traffic import U32_MAX, check_basis_points
@@ -127,13 +127,7 @@ class BundleDeployment(SpecModel):
 
     def validate(self) -> None:  # type: ignore[override]
         """Discriminator, revenue-share basis points, config-override caps."""
-        if self.schema_ != BUNDLE_DEPLOYMENT_SCHEMA:
-            raise SpecError(
-                SpecErrorCode.SchemaMismatch,
-                f"expected schema {BUNDLE_DEPLOYMENT_SCHEMA!r}, got {self.schema_!r}",
-                expected=BUNDLE_DEPLOYMENT_SCHEMA,
-                actual=self.schema_,
-            )
+        check_schema(self.schema_, BUNDLE_DEPLOYMENT_SCHEMA)
         check_basis_points(
             [e.basis_points for e in self.revenue_share],
             f"revenue_share of deployment {self.deployment_id}",

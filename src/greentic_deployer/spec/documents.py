@@ -9,7 +9,7 @@ from pydantic import Field
 
 from greentic_deployer.spec.bundle import RevenueShareEntry
 from greentic_deployer.spec.clock import Timestamp
-from greentic_deployer.spec.errors import SpecError, SpecErrorCode
+from greentic_deployer.spec.errors import SpecError, SpecErrorCode, check_schema
 from greentic_deployer.spec.ids import (
     DescriptorStr,
     EnvId,
@@ -28,17 +28,6 @@ AUDIT_EVENT_SCHEMA = "greentic.audit.event.v1"
 MESSAGING_ENDPOINT_SCHEMA = "greentic.messaging-endpoint.v1"
 REVENUE_POLICY_SCHEMA = "greentic.revenue-policy.v1"
 SNAPSHOT_MANIFEST_SCHEMA = "greentic.snapshot-manifest.v1"
-
-
-def check_schema(actual: str, expected: str) -> None:
-    """Reject a mismatching discriminator (no automatic migration)."""
-    if actual != expected:
-        raise SpecError(
-            SpecErrorCode.SchemaMismatch,
-            f"expected schema {expected!r}, got {actual!r}",
-            expected=expected,
-            actual=actual,
-        )
 
 
 class PackLockEntry(SpecModel):

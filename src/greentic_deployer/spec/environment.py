@@ -10,7 +10,7 @@ from greentic_deployer.spec.bindings import EnvPackBinding, ExtensionBinding
 from greentic_deployer.spec.bundle import BundleDeployment
 from greentic_deployer.spec.clock import Timestamp
 from greentic_deployer.spec.documents import MessagingEndpoint
-from greentic_deployer.spec.errors import SpecError, SpecErrorCode
+from greentic_deployer.spec.errors import SpecError, SpecErrorCode, check_schema
 from greentic_deployer.spec.host import EnvironmentHostConfig, canonical_public_base_url
 from greentic_deployer.spec.ids import EnvId, SecretRef, secret_ref_env
 from greentic_deployer.spec.revision import REVISION_SCHEMA, Lifecycle, Revision
@@ -107,13 +107,7 @@ class Environment(SpecModel):
     def validate(self) -> None:  # type: ignore[override]
         """Run every check in order; the first failure raises SpecError."""
         env_id = self.environment_id
-        if self.schema_ != ENVIRONMENT_SCHEMA:
-            raise SpecError(
-                SpecErrorCode.SchemaMismatch,
-                f"expected schema {ENVIRONMENT_SCHEMA!r}, got {self.schema_!r}",
-                expected=ENVIRONMENT_SCHEMA,
-                actual=self.schema_,
-            )
+        check_schema(self.schema_, ENVIRONMENT_SCHEMA)
         if self.host_config.env_id != env_id:
             raise _mismatch("host_config", env_id, self.host_config.env_id)
         if self.host_config.public_base_url is not None:
@@ -145,14 +139,7 @@ class Environment(SpecModel):
 
     def _check_revisions(self) -> None:
         for revision in self.revisions:
-            if revision.schema_ != REVISION_SCHEMA:
-                raise SpecError(
-                    SpecErrorCode.SchemaMismatch,
-                    f"revision {revision.revision_id}: expected schema {REVISION_SCHEMA!r}, "
-                    f"got {revision.schema_!r}",
-                    expected=REVISION_SCHEMA,
-                    actual=revision.schema_,
-                )
+            check_schema(revision.schema_, REVISION_SCHEMA, f"revision {revision.revision_id}")
             if revision.env_id != self.environment_id:
                 raise _mismatch(
                     f"revision {revision.revision_id}", self.environment_id, revision.env_id

@@ -102,3 +102,15 @@ class DocumentError(GreenticError):
     """A JSON/YAML document does not have the expected shape (names the field path)."""
 
     kind = "invalid-argument"
+
+
+def check_schema(actual: str, expected: str, context: str = "") -> None:
+    """Reject a mismatching `schema` discriminator (there is no automatic migration)."""
+    if actual != expected:
+        prefix = f"{context}: " if context else ""
+        raise SpecError(
+            SpecErrorCode.SchemaMismatch,
+            f"{prefix}expected schema {expected!r}, got {actual!r}",
+            expected=expected,
+            actual=actual,
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from greentic_deployer.spec.clock import Timestamp
-from greentic_deployer.spec.errors import SpecError, SpecErrorCode
+from greentic_deployer.spec.errors import SpecError, SpecErrorCode, check_schema
 from greentic_deployer.spec.ids import EnvId, Ulid
 from greentic_deployer.spec.serde import SpecModel
 
@@ -56,13 +56,7 @@ class TrafficSplit(SpecModel):
 
     def validate(self) -> None:  # type: ignore[override]
         """Discriminator, per-entry cap, exact sum, and no revision listed twice."""
-        if self.schema_ != TRAFFIC_SPLIT_SCHEMA:
-            raise SpecError(
-                SpecErrorCode.SchemaMismatch,
-                f"expected schema {TRAFFIC_SPLIT_SCHEMA!r}, got {self.schema_!r}",
-                expected=TRAFFIC_SPLIT_SCHEMA,
-                actual=self.schema_,
-            )
+        check_schema(self.schema_, TRAFFIC_SPLIT_SCHEMA)
         check_basis_points(
             [e.weight_bps for e in self.entries],
             f"traffic split of deployment {self.deployment_id}",
