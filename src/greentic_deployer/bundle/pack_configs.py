@@ -15,16 +15,15 @@ secret, and reference runtime values of the target environment only.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from greentic_deployer.bundle.errors import PackConfigError
+from greentic_deployer.bundle.json_file import read_json_object
 from greentic_deployer.spec.documents import PackConfig
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import parse_runtime_ref
@@ -142,22 +141,7 @@ def materialize_pack_configs(
 
 
 def _parse(path: Path, subject: str) -> PackConfigInput:
-    try:
-        mode = path.lstat().st_mode
-    except OSError as exc:
-        raise PackConfigError(subject, f"cannot be read: {exc.strerror}") from exc
-    if not stat.S_ISREG(mode):
-        raise PackConfigError(subject, "must be a regular file (symlinks are not followed)")
-    with path.open("rb") as handle:
-        raw = handle.read(MAX_INPUT_BYTES + 1)
-    if len(raw) > MAX_INPUT_BYTES:
-        raise PackConfigError(subject, f"is larger than {MAX_INPUT_BYTES} bytes")
-    try:
-        document: Any = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise PackConfigError(subject, f"is not valid JSON ({exc})") from exc
-    if not isinstance(document, dict):
-        raise PackConfigError(subject, "must be a JSON object")
+    document = read_json_object(path, subject, MAX_INPUT_BYTES, PackConfigError)
     schema = document.get("schema")
     if schema != PACK_CONFIG_INPUT_SCHEMA:
         raise PackConfigError(

@@ -10,7 +10,6 @@ Any failure after the directory is created removes it entirely.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import stat
@@ -28,6 +27,7 @@ from greentic_deployer.bundle.errors import (
     NotASquashfsError,
 )
 from greentic_deployer.bundle.extract import DEFAULT_LIMITS, ExtractionLimits, extract_bundle
+from greentic_deployer.bundle.json_file import read_json_object
 from greentic_deployer.bundle.pack_configs import (
     load_pack_config_inputs,
     materialize_pack_configs,
@@ -214,20 +214,6 @@ def _copy_source(source: Path, target: Path, max_bytes: int) -> None:
 def _read_manifest(bundle_root: Path, label: str) -> dict[str, Any]:
     subject = f"{label}: {MANIFEST}"
     path = bundle_root / MANIFEST
-    try:
-        mode = path.lstat().st_mode
-    except FileNotFoundError:
-        raise MissingManifestError(subject, "is required at the bundle root") from None
-    if not stat.S_ISREG(mode):
-        raise InvalidManifestError(subject, "must be a regular file (symlinks are not followed)")
-    with path.open("rb") as handle:
-        raw = handle.read(MAX_MANIFEST_BYTES + 1)
-    if len(raw) > MAX_MANIFEST_BYTES:
-        raise InvalidManifestError(subject, f"is larger than {MAX_MANIFEST_BYTES} bytes")
-    try:
-        document: Any = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidManifestError(subject, f"is not valid JSON ({exc})") from exc
-    if not isinstance(document, dict):
-        raise InvalidManifestError(subject, "must be a JSON object")
-    return document
+    if not path.exists() and not path.is_symlink():
+        raise MissingManifestError(subject, "is required at the bundle root")
+    return read_json_object(path, subject, MAX_MANIFEST_BYTES, InvalidManifestError)

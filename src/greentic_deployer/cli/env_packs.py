@@ -29,6 +29,35 @@ AnswersRefOpt = Annotated[
 KeyOpt = Annotated[str | None, typer.Option("--idempotency-key", help="Recorded in the audit log.")]
 
 
+def _binding_verb(
+    ctx: typer.Context,
+    verb: str,
+    environment_id: str | None,
+    slot: str | None,
+    kind: str | None,
+    pack_ref: str | None,
+    answers_ref: str | None,
+    idempotency_key: str | None,
+) -> None:
+    """`add` and `update` take the same binding payload."""
+    run_payload_verb(
+        ctx,
+        NOUN,
+        verb,
+        "BindingPayload",
+        {
+            "environment_id": environment_id,
+            "slot": slot,
+            "kind": kind,
+            "pack_ref": pack_ref,
+            "answers_ref": answers_ref,
+            "idempotency_key": idempotency_key,
+        },
+        ("environment_id", "slot", "kind", "pack_ref"),
+        f"env_packs:{verb}",
+    )
+
+
 @app.command()
 def add(
     ctx: typer.Context,
@@ -40,22 +69,7 @@ def add(
     idempotency_key: KeyOpt = None,
 ) -> None:
     """Bind an unbound slot."""
-    run_payload_verb(
-        ctx,
-        NOUN,
-        "add",
-        "BindingPayload",
-        {
-            "environment_id": environment_id,
-            "slot": slot,
-            "kind": kind,
-            "pack_ref": pack_ref,
-            "answers_ref": answers_ref,
-            "idempotency_key": idempotency_key,
-        },
-        ("environment_id", "slot", "kind", "pack_ref"),
-        "env_packs:add",
-    )
+    _binding_verb(ctx, "add", environment_id, slot, kind, pack_ref, answers_ref, idempotency_key)
 
 
 @app.command()
@@ -69,22 +83,7 @@ def update(
     idempotency_key: KeyOpt = None,
 ) -> None:
     """Rebind a bound slot (generation + 1; the previous binding is kept for rollback)."""
-    run_payload_verb(
-        ctx,
-        NOUN,
-        "update",
-        "BindingPayload",
-        {
-            "environment_id": environment_id,
-            "slot": slot,
-            "kind": kind,
-            "pack_ref": pack_ref,
-            "answers_ref": answers_ref,
-            "idempotency_key": idempotency_key,
-        },
-        ("environment_id", "slot", "kind", "pack_ref"),
-        "env_packs:update",
-    )
+    _binding_verb(ctx, "update", environment_id, slot, kind, pack_ref, answers_ref, idempotency_key)
 
 
 @app.command()
