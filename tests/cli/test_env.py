@@ -170,3 +170,19 @@ def test_destroy_requires_confirm_and_retires(local_env: Cli) -> None:
     assert result["destroyed"] is True
     assert local_env.fail("env", "show", "local")["kind"] == "not-found"
     assert local_env.ok("env", "init")["outcome"] == "created"
+
+
+def test_malformed_stored_listen_addr_fails_to_load(gtc: Cli) -> None:
+    """`env show` used to print an environment whose listen_addr is not a socket address."""
+    gtc.ok("env", "create", "staging", "--name", "Staging")
+    path = gtc.store_root / "staging" / "environment.json"
+    doc = json.loads(path.read_text())
+    doc["host_config"]["listen_addr"] = "not-a-socket-addr"
+    path.write_text(json.dumps(doc))
+    error = gtc.fail("env", "show", "staging")
+    assert (
+        "InvalidListenAddr: host_config.listen_addr: must be a socket address" in error["message"]
+    )
+    assert error["kind"] == "store"
+    # A document that does not validate is skipped by `list`, like any other corrupt one.
+    assert gtc.ok("env", "list")["environments"] == []

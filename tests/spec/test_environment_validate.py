@@ -96,6 +96,20 @@ def test_3_public_url_invalid(env: Environment, url: str) -> None:
     assert str(err).startswith("InvalidPublicBaseUrl: public_base_url: ")
 
 
+@pytest.mark.parametrize("addr", ["not-a-socket-addr", "localhost:8080", "[::1]", "::1:80"])
+def test_3_malformed_listen_addr_is_a_spec_error(env: Environment, addr: str) -> None:
+    """A stored listen_addr that is not a socket address used to validate and load."""
+    err = validation_error(evolve(env, host_config=host_config(listen_addr=addr)))
+    assert err.code is Code.InvalidListenAddr
+    assert str(err).startswith("InvalidListenAddr: host_config.listen_addr: ")
+    assert err.details["listen_addr"] == addr
+
+
+def test_3_socket_listen_addrs_validate(env: Environment) -> None:
+    for addr in ("127.0.0.1:8080", "0.0.0.0:9000", "[::1]:8080"):
+        evolve(env, host_config=host_config(listen_addr=addr)).validate()
+
+
 def test_3_public_url_absent_or_trailing_slash_is_fine(env: Environment) -> None:
     evolve(env, host_config=host_config()).validate()
     evolve(env, host_config=host_config(public_base_url=" https://x.example/ ")).validate()

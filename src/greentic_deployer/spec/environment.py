@@ -11,7 +11,11 @@ from greentic_deployer.spec.bundle import BundleDeployment
 from greentic_deployer.spec.clock import Timestamp
 from greentic_deployer.spec.documents import MessagingEndpoint
 from greentic_deployer.spec.errors import SpecError, SpecErrorCode, check_schema
-from greentic_deployer.spec.host import EnvironmentHostConfig, canonical_public_base_url
+from greentic_deployer.spec.host import (
+    EnvironmentHostConfig,
+    canonical_public_base_url,
+    check_stored_listen_addr,
+)
 from greentic_deployer.spec.ids import EnvId, SecretRef, secret_ref_env
 from greentic_deployer.spec.revision import REVISION_SCHEMA, Lifecycle, Revision
 from greentic_deployer.spec.serde import SpecModel
@@ -112,6 +116,8 @@ class Environment(SpecModel):
             raise _mismatch("host_config", env_id, self.host_config.env_id)
         if self.host_config.public_base_url is not None:
             canonical_public_base_url(self.host_config.public_base_url)
+        if self.host_config.listen_addr is not None:
+            check_stored_listen_addr(self.host_config.listen_addr)
         self._check_slots()
         if self.credentials_ref is not None and secret_ref_env(self.credentials_ref) != env_id:
             raise SpecError(

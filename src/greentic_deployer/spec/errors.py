@@ -85,6 +85,7 @@ class SpecErrorCode(StrEnum):
     ConfigOverridePackNotInRevisions = "ConfigOverridePackNotInRevisions"
     InvalidPublicBaseUrl = "InvalidPublicBaseUrl"
     DuplicateSplitRevision = "DuplicateSplitRevision"
+    InvalidListenAddr = "InvalidListenAddr"
 
 
 class SpecError(GreenticError):

@@ -72,24 +72,40 @@ def parse_public_base_url(value: str, field: str = "public_base_url") -> str:
         raise InvalidArgumentError(field, str(exc.details.get("rule", exc.message)), value) from exc
 
 
-def check_socket_addr(value: str, field: str = "listen_addr") -> str:
-    """A socket address like `127.0.0.1:8080` or `[::1]:8080`."""
+def socket_addr_rule(value: str) -> str | None:
+    """The rule a socket address like `127.0.0.1:8080` or `[::1]:8080` breaks, or None."""
     host, sep, port = value.rpartition(":")
     if not sep or not (port.isascii() and port.isdigit()) or int(port) > 65535:
-        raise InvalidArgumentError(field, "must be a socket address like 127.0.0.1:8080", value)
+        return "must be a socket address like 127.0.0.1:8080"
     bracketed = host.startswith("[") and host.endswith("]")
     host = host[1:-1] if bracketed else host
     try:
         ip = ipaddress.ip_address(host)
-    except ValueError as exc:
-        raise InvalidArgumentError(
-            field, "must be a socket address with an IP host, like 127.0.0.1:8080", value
-        ) from exc
+    except ValueError:
+        return "must be a socket address with an IP host, like 127.0.0.1:8080"
     if (ip.version == 6) != bracketed:
-        raise InvalidArgumentError(
-            field, "an IPv6 host must be bracketed, like [::1]:8080 (and only IPv6)", value
-        )
+        return "an IPv6 host must be bracketed, like [::1]:8080 (and only IPv6)"
+    return None
+
+
+def check_socket_addr(value: str, field: str = "listen_addr") -> str:
+    """A socket address, or an InvalidArgumentError naming the field and the rule (CLI form)."""
+    rule = socket_addr_rule(value)
+    if rule is not None:
+        raise InvalidArgumentError(field, rule, value)
     return value
+
+
+def check_stored_listen_addr(value: str) -> None:
+    """The same socket-address rule for a loaded or saved document (a spec error)."""
+    rule = socket_addr_rule(value)
+    if rule is not None:
+        raise SpecError(
+            SpecErrorCode.InvalidListenAddr,
+            f"host_config.listen_addr: {rule}",
+            listen_addr=value,
+            rule=rule,
+        )
 
 
 class EnvironmentHostConfig(SpecModel):
