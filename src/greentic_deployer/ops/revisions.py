@@ -16,7 +16,7 @@ from greentic_deployer.ops.payloads import RevisionVerbPayload, StagePayload
 from greentic_deployer.ops.summaries import revision_summary
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
-from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_ulid
+from greentic_deployer.spec.ids import check_semver, new_ulid, parse_env_id, parse_ulid
 from greentic_deployer.spec.revision import PLACEHOLDER_DIGEST, Revision
 
 if TYPE_CHECKING:
@@ -72,6 +72,8 @@ def _pointer_request(
                 f"must live under revisions/{revision_id}/ (the revision's own directory)",
                 lock_ref,
             )
+    for entry in payload.pack_list:
+        check_semver(entry.version, "pack version")
     pack_list = [entry.to_spec() for entry in payload.pack_list]
     return engine.StageRequest(
         revision_id=revision_id,

@@ -114,6 +114,20 @@ def parse_pack_descriptor(value: str, field: str = "kind") -> PackDescriptor:
     return PackDescriptor(path, version)
 
 
+def check_semver(value: str, field: str = "version") -> str:
+    """A SemVer version like `1.2.3` or `1.0.0-dev`; anything else names the field and rule."""
+    try:
+        # semantic_version's pattern ends in `$`, which lets a trailing newline through.
+        if value != value.strip():
+            raise ValueError(f"whitespace around version {value!r}")
+        semantic_version.Version(value)
+    except ValueError as exc:
+        raise InvalidArgumentError(
+            field, "must be SemVer (MAJOR.MINOR.PATCH[-pre][+build])", value
+        ) from exc
+    return value
+
+
 def descriptor_path(value: str) -> str:
     """The path part of a descriptor string (before '@')."""
     return value.split("@", 1)[0]
