@@ -20,9 +20,14 @@ DEPLOYMENT=$(op bundles list local | .venv/bin/python -c \
 show deploy --bundle "$BUNDLE"
 show revisions list local
 show traffic show local --deployment "$DEPLOYMENT"
+# Canary: inline weights are percent (`N` or `N%`); `Nbps` would be basis points.
+read -r FIRST SECOND < <(op revisions list local | .venv/bin/python -c \
+  "import json,sys; print(*[r['revision_id'] for r in json.load(sys.stdin)['result']['revisions']])")
+show traffic set local --deployment "$DEPLOYMENT" --idempotency-key canary-90-10 \
+  "$SECOND=90" "$FIRST=10"
 show traffic rollback local --deployment "$DEPLOYMENT"
 show env doctor local
 show env render local --kind greentic.deployer.k8s@1.0.0 --output "$STORE/k8s-preview"
 echo
 echo "==> audit trail ($(wc -l < "$STORE/local/audit/events.jsonl") events)"
-echo "demo finished: deployed, re-deployed blue-green, rolled traffic back."
+echo "demo finished: deployed, re-deployed blue-green, split 90/10, rolled traffic back."

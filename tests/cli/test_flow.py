@@ -51,7 +51,7 @@ def test_split_shift_rollback_and_runtime_config(routed: dict[str, Any], tmp_pat
         "traffic",
         "set",
         "local",
-        f"{r1}=2500",
+        f"{r1}=25",
         f"{r2}=75%",
         "--deployment",
         dep,

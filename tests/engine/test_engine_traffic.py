@@ -1,4 +1,4 @@
-"""Traffic set / rollback / clear, weight parsing, and basis-point and stash properties."""
+"""Traffic set / rollback / clear, and basis-point and stash properties."""
 
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ from greentic_deployer.engine.errors import (
 from greentic_deployer.engine.traffic import (
     TrafficOutcome,
     clear_traffic,
-    parse_entry_arg,
-    parse_weight,
     rollback_traffic,
     set_traffic,
 )
@@ -419,113 +417,7 @@ def test_clear_unknown_deployment(builder: EnvBuilder) -> None:
         clear_traffic(two_ready(builder), builder.dep(3))
 
 
-# -- parsing -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "bps"),
-    [
-        ("0", 0),
-        ("10000", 10_000),
-        ("2500bps", 2_500),
-        ("25%", 2_500),
-        ("100%", 10_000),
-        ("0%", 0),
-        ("12.5%", 1_250),
-        ("33.33%", 3_333),
-        ("12.500%", 1_250),
-        (" 40 % ", 4_000),
-        ("007", 7),
-        (str(U32_MAX), U32_MAX),
-        (f"{U32_MAX}bps", U32_MAX),
-        ("100.00%", 10_000),
-    ],
-)
-def test_parse_weight_accepts(text: str, bps: int) -> None:
-    assert parse_weight(text) == bps
-
-
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
-        ("", "expected N"),
-        ("abc", "expected N"),
-        ("-5", "expected N"),
-        ("+5", "expected N"),
-        ("5 5", "expected N"),
-        ("%", "expected N"),
-        ("50%%", "expected N"),
-        ("12.345%", "whole number of basis points"),
-        ("101%", "between 0 and 100"),
-        ("100.01%", "between 0 and 100"),
-        ("9" * 5000 + "%", "between 0 and 100"),
-        ("12.5", "whole number"),
-        ("12.5bps", "whole number"),
-        (str(U32_MAX + 1), "at most 4294967295"),
-        ("9" * 5000, "at most 4294967295"),
-        ("5\n\n5", "expected N"),
-        ("٣", "expected N"),
-    ],
-)
-def test_parse_weight_rejects(text: str, rule: str) -> None:
-    with pytest.raises(InvalidArgumentError) as info:
-        parse_weight(text)
-    assert info.value.field == "weight"
-    assert rule in info.value.message
-
-
-def test_parse_entry_arg(builder: EnvBuilder) -> None:
-    entry = parse_entry_arg(f"{builder.rev(1).lower()}=25%")
-    assert entry == TrafficEntry(revision_id=builder.rev(1), weight_bps=2_500)
-
-
-@pytest.mark.parametrize("text", ["nothing", "=50", "01ARZ3NDEKTSV4RRFFQ69G5FAV=", ""])
-def test_parse_entry_arg_shape(text: str) -> None:
-    with pytest.raises(InvalidArgumentError) as info:
-        parse_entry_arg(text)
-    assert info.value.field == "entry"
-    assert "<revision_id>=<weight>" in info.value.message
-
-
-def test_parse_entry_arg_bad_parts() -> None:
-    with pytest.raises(InvalidArgumentError) as info:
-        parse_entry_arg("not-a-ulid=50%")
-    assert info.value.field == "revision_id"
-    with pytest.raises(InvalidArgumentError) as info:
-        parse_entry_arg("01ARZ3NDEKTSV4RRFFQ69G5FAV=half")
-    assert info.value.field == "weight"
-
-
 # -- properties: basis-point arithmetic ----------------------------------------------------
-
-
-@given(st.integers(min_value=0, max_value=10_000))
-def test_percent_and_bps_agree(bps: int) -> None:
-    whole, cents = divmod(bps, 100)
-    assert parse_weight(f"{whole}.{cents:02d}%") == bps
-    assert parse_weight(f"{bps}bps") == bps
-    assert parse_weight(str(bps)) == bps
-    if cents == 0:
-        assert parse_weight(f"{whole}%") == bps
-
-
-@given(st.integers(min_value=0, max_value=U32_MAX))
-def test_bps_parse_roundtrips_u32(value: int) -> None:
-    assert parse_weight(str(value)) == value
-    assert parse_weight(f"{value}bps") == value
-
-
-@given(st.integers(min_value=U32_MAX + 1, max_value=2**200))
-def test_bps_beyond_u32_rejected(value: int) -> None:
-    with pytest.raises(InvalidArgumentError):
-        parse_weight(str(value))
-
-
-@given(st.integers(min_value=10_001, max_value=10**9))
-def test_percent_beyond_100_rejected(hundredths: int) -> None:
-    whole, cents = divmod(hundredths, 100)
-    with pytest.raises(InvalidArgumentError, match="between 0 and 100"):
-        parse_weight(f"{whole}.{cents:02d}%")
 
 
 def ready_env(b: type[EnvBuilder], count: int) -> Environment:

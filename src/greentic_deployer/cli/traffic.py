@@ -9,7 +9,7 @@ import typer
 from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
 
 app = typer.Typer(
-    help="Split a deployment's traffic across ready revisions in basis points.",
+    help="Split a deployment's traffic across ready revisions (percent or basis points).",
     no_args_is_help=True,
 )
 NOUN = "traffic"
@@ -21,9 +21,9 @@ DeploymentOpt = Annotated[str | None, typer.Option("--deployment", help="Deploym
 def _entries(args: list[str] | None) -> list[dict[str, object]] | None:
     if not args:
         return None
-    from greentic_deployer.engine.traffic import parse_entry_arg
+    from greentic_deployer.ops.traffic import parse_entry_arg
 
-    return [parse_entry_arg(arg).to_json_dict() for arg in args]
+    return [parse_entry_arg(arg) for arg in args]
 
 
 @app.command("set")
@@ -33,7 +33,8 @@ def set_cmd(
     entries: Annotated[
         list[str] | None,
         typer.Argument(
-            help="REVISION=WEIGHT; weight as N (bps), N% or Nbps; must sum to 10000 bps."
+            help="REVISION=WEIGHT; N or N% is percent (0..100), Nbps basis points; "
+            "weights must sum to 100% (10000 bps)."
         ),
     ] = None,
     deployment: Annotated[str | None, typer.Option("--deployment", help="Deployment ULID.")] = None,

@@ -1,8 +1,7 @@
-"""Traffic verbs: set with idempotency keys, one-step rollback, clear; weight parsing."""
+"""Traffic verbs: set with idempotency keys, one-step rollback, clear."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,12 +11,9 @@ from greentic_deployer.engine.checked import build, stamp, validated
 from greentic_deployer.engine.errors import IdempotencyConflictError, SplitNotFoundError
 from greentic_deployer.engine.lookup import require_deployment
 from greentic_deployer.spec.environment import Environment
-from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import parse_idempotency_key, parse_ulid
 from greentic_deployer.spec.stash import SnapshotMissingError, decode_stash, encode_stash
-from greentic_deployer.spec.traffic import TOTAL_BPS, U32_MAX, TrafficEntry, TrafficSplit
-
-_WEIGHT = re.compile(r"([0-9]+)(?:\.([0-9]+))?\s*(%|bps)?")
+from greentic_deployer.spec.traffic import TrafficEntry, TrafficSplit
 
 
 @dataclass(frozen=True)
@@ -143,40 +139,3 @@ def clear_traffic(env: Environment, deployment_id: str) -> tuple[Environment, Tr
         raise SplitNotFoundError(env.environment_id, dep_id)
     remaining = [s for s in env.traffic_splits if s.deployment_id != dep_id]
     return validated(env.model_copy(update={"traffic_splits": remaining})), live
-
-
-def parse_weight(text: str) -> int:
-    """`N` or `Nbps` basis points, or `N%` percent (0..100, decimals when whole bps)."""
-    match = _WEIGHT.fullmatch(text.strip())
-    if match is None:
-        raise InvalidArgumentError("weight", "expected N (bps), N% or Nbps", text)
-    whole, fraction, unit = match.groups()
-    # Anything this long is out of range; checking first keeps int() away from huge strings.
-    oversized = len(whole.lstrip("0")) > len(str(U32_MAX))
-    if unit == "%":
-        # Integer arithmetic only: 1% = 100 bps, so two decimals are exact and more must be 0.
-        digits = fraction or ""
-        if digits[2:].strip("0"):
-            raise InvalidArgumentError(
-                "weight", "percent must be a whole number of basis points (0.01% steps)", text
-            )
-        if oversized:
-            raise InvalidArgumentError("weight", "percent must be between 0 and 100", text)
-        bps = int(whole) * 100 + int(digits[:2].ljust(2, "0"))
-        if bps > TOTAL_BPS:
-            raise InvalidArgumentError("weight", "percent must be between 0 and 100", text)
-        return bps
-    if fraction is not None:
-        raise InvalidArgumentError("weight", "basis points must be a whole number", text)
-    if oversized or int(whole) > U32_MAX:
-        raise InvalidArgumentError("weight", f"basis points must be at most {U32_MAX}", text)
-    return int(whole)
-
-
-def parse_entry_arg(text: str) -> TrafficEntry:
-    """Parse a `<revision_id>=<weight>` command-line entry."""
-    rid, sep, weight = text.partition("=")
-    if not sep or not rid.strip() or not weight.strip():
-        raise InvalidArgumentError("entry", "expected <revision_id>=<weight>", text)
-    revision_id = parse_ulid(rid, "revision_id")
-    return TrafficEntry(revision_id=revision_id, weight_bps=parse_weight(weight))

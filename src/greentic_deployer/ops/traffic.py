@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,9 +16,11 @@ from greentic_deployer.ops.summaries import traffic_summary
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import parse_env_id, parse_idempotency_key, parse_ulid
-from greentic_deployer.spec.traffic import TrafficEntry, TrafficSplit
+from greentic_deployer.spec.traffic import U32_MAX, TrafficEntry, TrafficSplit
 
 NOUN = "traffic"
+
+_WEIGHT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(%|bps)?")
 
 
 def entry_from_payload(entry: TrafficEntryPayload) -> TrafficEntry:
@@ -38,6 +41,41 @@ def entry_from_payload(entry: TrafficEntryPayload) -> TrafficEntry:
             "weight_percent", "must resolve to a whole number of basis points", percent
         )
     return TrafficEntry(revision_id=revision_id, weight_bps=int(bps))
+
+
+def parse_entry_arg(text: str) -> dict[str, object]:
+    """A `<revision_id>=<weight>` argument as a payload entry.
+
+    `N` and `N%` are percent (0..100), `Nbps` basis points; percent is converted to basis
+    points by `entry_from_payload`, the same rule as `weight_percent` in `--answers`.
+    """
+    rid, sep, weight = text.partition("=")
+    if not sep or not rid.strip() or not weight.strip():
+        raise InvalidArgumentError("entry", "expected <revision_id>=<weight>", text)
+    revision_id = parse_ulid(rid, "revision_id")
+    match = _WEIGHT.fullmatch(weight.strip())
+    if match is None:
+        raise InvalidArgumentError(
+            "weight", "expected N or N% (percent, 0..100) or Nbps (basis points)", weight
+        )
+    number, unit = match.groups()
+    if unit == "bps":
+        if "." in number:
+            raise InvalidArgumentError("weight", "basis points must be a whole number", weight)
+        # Anything this long is out of range; checking first keeps int() away from huge strings.
+        if len(number.lstrip("0")) > len(str(U32_MAX)) or int(number) > U32_MAX:
+            raise InvalidArgumentError("weight", f"basis points must be at most {U32_MAX}", weight)
+        return {"revision_id": revision_id, "weight_bps": int(number)}
+    whole = number.partition(".")[0]
+    if len(whole.lstrip("0")) > 3:
+        raise InvalidArgumentError("weight_percent", "must be between 0 and 100", weight)
+    percent = float(number)
+    # The payload carries a float: digits it cannot hold exactly are finer than 0.01 %.
+    if Decimal(number) != Decimal(repr(percent)):
+        raise InvalidArgumentError(
+            "weight_percent", "must resolve to a whole number of basis points", weight
+        )
+    return {"revision_id": revision_id, "weight_percent": percent}
 
 
 def _precheck(
