@@ -84,7 +84,9 @@ def test_output_directory_files_stale_and_unmanaged(local_env: Cli, tmp_path: Pa
     second = local_env.ok("env", "render", "local", "--kind", K8S, "--output", str(out))
     assert second["object_count"] == 13
     assert sorted(second["removed_stale_files"]) == sorted(n for n in first["files"] if worker in n)
-    assert sorted(p.name for p in out.iterdir()) == sorted([*second["files"], "README.txt"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*second["files"], "README.txt", ".greentic-rendered"]
+    )
     # `--output text` still selects the format, not a directory.
     text = local_env("env", "render", "local", "--kind", K8S, "--output", "text")
     assert text.code == 0 and "object_count" in text.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import yaml
 
 from greentic_deployer.packs.k8s.naming import worker_name
 from greentic_deployer.packs.k8s.output import (
+    MARKER_FILE,
     manifest_file_names,
     manifest_yaml,
     sanitize_file_part,
@@ -20,12 +22,18 @@ from greentic_deployer.packs.k8s.render import InvalidManifestError, render_envi
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.revision import Lifecycle
+from greentic_deployer.store.errors import AtomicWriteError
 
 from .conftest import A_READY, A_WARMING
 
 
 def _cm(name: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {}}
+
+
+def _listing(directory: Path) -> list[str]:
+    """The directory's names apart from the render marker."""
+    return sorted(n for n in os.listdir(directory) if n != MARKER_FILE)
 
 
 def _archive(env: Environment, rid: str) -> Environment:
@@ -54,7 +62,9 @@ def test_file_names(env: Environment, tmp_path: Path) -> None:
     assert report["files"][13] == f"13-deployment-{worker_name(A_READY)}.yaml"
     assert report["removed_stale_files"] == []
     assert report["unmanaged_files"] == []
-    assert sorted(os.listdir(tmp_path / "out")) == report["files"]
+    assert _listing(tmp_path / "out") == report["files"]
+    marker = json.loads((tmp_path / "out" / MARKER_FILE).read_text())
+    assert marker == {"schema": "greentic.rendered-files.v1", "files": sorted(report["files"])}
     for name, manifest in zip(report["files"], objects, strict=True):
         text = (tmp_path / "out" / name).read_text(encoding="utf-8")
         assert yaml.safe_load(text) == manifest
@@ -84,7 +94,7 @@ def test_stale_managed_files_are_removed(env: Environment, tmp_path: Path) -> No
     assert len(report["files"]) == 17
     # the renumbered tail and both archived workers are gone: nothing can be resurrected
     assert "13-deployment-" + worker_name(A_READY) + ".yaml" in report["removed_stale_files"]
-    assert sorted(os.listdir(tmp_path)) == report["files"]
+    assert _listing(tmp_path) == report["files"]
     assert not [n for n in os.listdir(tmp_path) if worker_name(A_READY) in n]
     assert not [n for n in os.listdir(tmp_path) if worker_name(A_WARMING) in n]
 
@@ -95,20 +105,91 @@ def test_unmanaged_files_are_reported_and_untouched(env: Environment, tmp_path: 
         "kustomization.yaml": "resources: []",
         "99-notes.txt": "not yaml",
         "x-01-thing.yaml": "prefix is not digits",
+        "55-stale.yaml": "kind: Old",
     }
     for name, text in keep.items():
         (tmp_path / name).write_text(text)
     (tmp_path / "subdir").mkdir()
     (tmp_path / "42-dir.yaml").mkdir()  # managed-looking but a directory
     (tmp_path / "77-link.yaml").symlink_to(tmp_path / "README.md")  # managed-looking link
-    (tmp_path / "55-stale.yaml").write_text("kind: Old")
     report = write_manifests(render_environment(env, None), tmp_path)
-    assert report["removed_stale_files"] == ["55-stale.yaml"]
+    assert report["removed_stale_files"] == []
     assert report["unmanaged_files"] == sorted([*keep, "subdir", "42-dir.yaml", "77-link.yaml"])
     for name, text in keep.items():
         assert (tmp_path / name).read_text() == text
     assert (tmp_path / "42-dir.yaml").is_dir()
     assert (tmp_path / "77-link.yaml").is_symlink()
+
+
+def test_hand_written_numbered_yaml_survives_every_render(env: Environment, tmp_path: Path) -> None:
+    """Any `<digits>-*.yaml` a render did not write itself used to be deleted as stale."""
+    ingress = tmp_path / "00-ingress.yaml"
+    ingress.write_text("kind: Ingress\n")
+    first = write_manifests(render_environment(env, None), tmp_path)
+    archived = _archive(_archive(env, A_READY), A_WARMING)
+    second = write_manifests(render_environment(archived, None), tmp_path)
+    assert ingress.read_text() == "kind: Ingress\n"
+    assert first["unmanaged_files"] == second["unmanaged_files"] == ["00-ingress.yaml"]
+    assert "00-ingress.yaml" not in second["removed_stale_files"]
+    assert second["removed_stale_files"]  # the archived workers' files did go
+
+
+def test_only_files_listed_by_the_marker_are_removed(env: Environment, tmp_path: Path) -> None:
+    write_manifests(render_environment(env, None), tmp_path)
+    marker = tmp_path / MARKER_FILE
+    doc = json.loads(marker.read_text())
+    # A tampered marker can name only render-shaped files, and only regular ones go.
+    doc["files"] += ["README.md", "../outside.yaml", "88-dir.yaml", "89-gone.yaml"]
+    marker.write_text(json.dumps(doc))
+    (tmp_path / "README.md").write_text("notes")
+    (tmp_path / "88-dir.yaml").mkdir()
+    (tmp_path.parent / "outside.yaml").write_text("x")
+    report = write_manifests(render_environment(env, None), tmp_path)
+    assert report["removed_stale_files"] == []
+    assert report["unmanaged_files"] == ["88-dir.yaml", "README.md"]
+    assert (tmp_path.parent / "outside.yaml").exists()
+    assert json.loads(marker.read_text())["files"] == sorted(report["files"])
+
+
+@pytest.mark.parametrize("content", ["not json", '{"schema": "other", "files": []}', "[]"])
+def test_an_unreadable_marker_removes_nothing(
+    env: Environment, tmp_path: Path, content: str
+) -> None:
+    write_manifests(render_environment(env, None), tmp_path)
+    (tmp_path / MARKER_FILE).write_text(content)
+    archived = _archive(_archive(env, A_READY), A_WARMING)
+    report = write_manifests(render_environment(archived, None), tmp_path)
+    assert report["removed_stale_files"] == []
+    assert [n for n in report["unmanaged_files"] if worker_name(A_READY) in n]
+    # The marker is rewritten, so the next render knows its own files again.
+    assert json.loads((tmp_path / MARKER_FILE).read_text())["files"] == sorted(report["files"])
+
+
+def test_a_render_that_dies_midway_still_owns_what_it_wrote(
+    env: Environment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from greentic_deployer.store import atomic
+
+    archived = _archive(_archive(env, A_READY), A_WARMING)
+    write_manifests(render_environment(archived, None), tmp_path)
+    written: list[str] = []
+
+    def die_after_three(step: str, target: Path) -> None:
+        if step == "dir-synced" and target.name != MARKER_FILE:
+            written.append(target.name)
+            if len(written) == 3:
+                raise OSError("disk gone")
+
+    monkeypatch.setattr(atomic, "fault_hook", die_after_three)
+    full = render_environment(env, None)
+    with pytest.raises(AtomicWriteError, match="disk gone"):
+        write_manifests(full, tmp_path)
+    assert len(written) == 3
+    monkeypatch.setattr(atomic, "fault_hook", None)
+    # The next, smaller render removes the files the interrupted one had claimed.
+    report = write_manifests(render_environment(archived, None), tmp_path)
+    assert report["unmanaged_files"] == []
+    assert _listing(tmp_path) == report["files"]
 
 
 def test_rewrite_is_deterministic_and_idempotent(env: Environment, tmp_path: Path) -> None:

@@ -1,16 +1,18 @@
-"""Render to a directory: one YAML file per object, stale managed files removed.
+"""Render to a directory: one YAML file per object, stale files of earlier renders removed.
 
-Only `<digits>-*.yaml` regular files are ours. Stale ones are deleted so `kubectl apply -f <dir>`
-cannot resurrect the worker of an archived revision; anything else is reported, never touched.
+A render may delete only what a render wrote: the names it wrote are listed in the marker
+file `.greentic-rendered` beside them. A stale file is one listed there that this render no
+longer produces; it is deleted so `kubectl apply -f <dir>` cannot resurrect the worker of an
+archived revision. Anything else, even a hand-written `00-ingress.yaml`, is reported, never
+touched.
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
 import os
 import re
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,12 @@ import yaml
 
 from greentic_deployer.packs.k8s.render import object_ref
 from greentic_deployer.spec.errors import InvalidArgumentError
+from greentic_deployer.store.atomic import atomic_write_bytes, durable_delete, fsync_dir
 
-_MANAGED = re.compile(r"^[0-9]+-.*\.yaml$")
+# Only names of this shape are ever written, so only they may be listed as ours.
+_MANAGED = re.compile(r"^[0-9]+-[a-z0-9.-]*\.yaml$")
+MARKER_FILE = ".greentic-rendered"
+MARKER_SCHEMA = "greentic.rendered-files.v1"
 _UNSAFE_NAME_CHARS = re.compile(r"[^a-z0-9.-]")
 # Wide enough that the one-line env-store JSON is never folded.
 _YAML_WIDTH = 1 << 30
@@ -67,31 +73,26 @@ def manifest_file_names(objects: Sequence[Mapping[str, Any]]) -> list[str]:
     return names
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+def _marker_bytes(names: Iterable[str]) -> bytes:
+    doc = {"schema": MARKER_SCHEMA, "files": sorted(set(names))}
+    return (json.dumps(doc, indent=2) + "\n").encode("utf-8")
 
 
-def _fsync_dir(path: Path) -> None:
+def read_marker(output_dir: Path) -> set[str]:
+    """The file names an earlier render listed as its own; empty when absent or unreadable.
+
+    An unreadable marker proves nothing, so nothing it might name is ever deleted.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # platforms without directory handles
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        doc = json.loads((output_dir / MARKER_FILE).read_bytes())
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(doc, dict) or doc.get("schema") != MARKER_SCHEMA:
+        return set()
+    files = doc.get("files")
+    if not isinstance(files, list):
+        return set()
+    return {name for name in files if isinstance(name, str) and _MANAGED.fullmatch(name)}
 
 
 def _unchanged(target: Path, data: bytes) -> bool:
@@ -105,30 +106,38 @@ def _unchanged(target: Path, data: bytes) -> bool:
 
 
 def write_manifests(objects: Sequence[Mapping[str, Any]], output_dir: Path) -> dict[str, Any]:
-    """Write one YAML file per object, drop stale managed files, report unmanaged ones."""
+    """Write one YAML file per object, drop files earlier renders wrote, report the rest."""
     if output_dir.exists() and not output_dir.is_dir():
         raise InvalidArgumentError("output", "exists and is not a directory", str(output_dir))
     # Serialize everything first: a bad manifest fails before the directory is touched.
     names = manifest_file_names(objects)
     payloads = [manifest_yaml(manifest).encode("utf-8") for manifest in objects]
     output_dir.mkdir(parents=True, exist_ok=True)
+    marker = output_dir / MARKER_FILE
+    earlier = read_marker(output_dir)
+    wanted = set(names)
+    # Claim the new names before writing them, so a render that dies half-way still
+    # knows next time which files are its own.
+    if not wanted <= earlier:
+        atomic_write_bytes(marker, _marker_bytes(earlier | wanted))
     for name, data in zip(names, payloads, strict=True):
         target = output_dir / name
         if not _unchanged(target, data):
-            _write_atomic(target, data)
-    wanted = set(names)
+            atomic_write_bytes(target, data)
     removed: list[str] = []
     unmanaged: list[str] = []
     with os.scandir(output_dir) as entries:
         for entry in entries:
-            if entry.name in wanted:
+            if entry.name in wanted or entry.name == MARKER_FILE:
                 continue
-            if _MANAGED.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-                os.unlink(entry.path)
+            if entry.name in earlier and entry.is_file(follow_symlinks=False):
+                durable_delete(Path(entry.path))
                 removed.append(entry.name)
             else:
                 unmanaged.append(entry.name)
-    _fsync_dir(output_dir)
+    if earlier != wanted:
+        atomic_write_bytes(marker, _marker_bytes(wanted))
+    fsync_dir(output_dir)
     return {
         "output_dir": str(output_dir),
         "files": names,
