@@ -9,11 +9,12 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from bench import cli_start, materialize, render, staging, store_traffic
+from bench import cli_start, materialize, render, staging, store_growth, store_traffic
 from bench.report import Row, Settings, print_table
 
 BENCHMARKS: dict[str, Callable[[Settings], list[Row]]] = {
     "store": store_traffic.run,
+    "growth": store_growth.run,
     "cli": cli_start.run,
     "staging": staging.run,
     "render": render.run,

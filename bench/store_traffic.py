@@ -237,7 +237,8 @@ def run(settings: Settings) -> list[Row]:
             BENCH,
             "store growth per set ÷ environment.json size",
             ratio(large.disk_growth_per_set, large.env_json_bytes),
-            f"+{fmt_bytes(large.disk_growth_per_set)} per set, never pruned; "
+            f"+{fmt_bytes(large.disk_growth_per_set)} per set until the backup retention "
+            "is full (see store: growth); "
             f"audit lines per set: {large.audit_lines_per_set:g}",
         ),
     ]

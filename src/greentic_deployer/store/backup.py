@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from greentic_deployer.store.atomic import fsync_dir
 from greentic_deployer.store.errors import AtomicWriteError, BackupCollisionError
 
 # The unsuffixed name plus suffixes .1 … .1023.
@@ -30,8 +33,12 @@ def backup_file(path: Path, backup_dir: Path, now: datetime) -> Path | None:
         backup_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise AtomicWriteError.during("create the backup directory", backup_dir, exc) from exc
-    base = f"{path.name}.{backup_stamp(now)}"
-    for attempt in range(MAX_BACKUP_ATTEMPTS):
+    stamp = backup_stamp(now)
+    base = f"{path.name}.{stamp}"
+    # Never below a suffix already used for this instant: pruning may have freed a lower
+    # one, and a backup there would sort as older than the ones it follows.
+    used = [n for other, n, _name in _backups_of(path.name, backup_dir) if other == stamp]
+    for attempt in range(max(used, default=-1) + 1, MAX_BACKUP_ATTEMPTS):
         target = backup_dir / (f"{base}.bak" if attempt == 0 else f"{base}.{attempt}.bak")
         try:
             # Exclusive create reserves the name even against a concurrent writer.
@@ -49,3 +56,38 @@ def backup_file(path: Path, backup_dir: Path, now: datetime) -> Path | None:
             raise AtomicWriteError.during("write backup", target, exc) from exc
         return target
     raise BackupCollisionError.exhausted(path, backup_dir, MAX_BACKUP_ATTEMPTS)
+
+
+def _backups_of(name: str, backup_dir: Path) -> list[tuple[str, int, str]]:
+    # `<name>.<stamp>[.<n>].bak`; the fixed-width stamp sorts chronologically, then `n`.
+    pattern = re.compile(re.escape(name) + r"\.([0-9]{8}T[0-9]{6}\.[0-9]{9}Z)(?:\.([0-9]+))?\.bak")
+    try:
+        names = os.listdir(backup_dir)
+    except OSError:
+        return []
+    found = []
+    for entry in names:
+        match = pattern.fullmatch(entry)
+        if match is not None:
+            found.append((match[1], int(match[2] or 0), entry))
+    return sorted(found)
+
+
+def prune_backups(path: Path, backup_dir: Path, keep: int | None) -> list[str]:
+    """Delete all but the newest `keep` backups of `path`; returns the names deleted.
+
+    Best effort: a backup that cannot be deleted now is left for the next write to retry,
+    because the write this follows has already succeeded.
+    """
+    if keep is None:
+        return []
+    backups = _backups_of(path.name, backup_dir)
+    removed = []
+    for _stamp, _n, name in backups[: max(0, len(backups) - keep)]:
+        with contextlib.suppress(OSError):
+            os.unlink(backup_dir / name)
+            removed.append(name)
+    if removed:
+        with contextlib.suppress(OSError):
+            fsync_dir(backup_dir)
+    return removed

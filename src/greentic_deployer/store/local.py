@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from greentic_deployer.store.locking import hold_lock, resolve_lock_timeout
 from greentic_deployer.store.paths import RETIRED_DIR, EnvLayout, check_env_id, contained_path
 from greentic_deployer.store.projection import RefreshOutcome
 from greentic_deployer.store.retire import retire_env_dir
+from greentic_deployer.store.settings import load_store_settings
 
 T = TypeVar("T")
 
@@ -133,6 +135,9 @@ class LocalFileStore:
         # Checked before locking so a typo never leaves an empty env dir behind.
         if not create and not layout.env_dir.is_dir():
             raise EnvNotFoundError.for_env(env_id, self.root)
+        # Read per lock, so a changed `store.json` applies to the next write.
+        retention = load_store_settings(self.root).backup_retention
+        layout = dataclasses.replace(layout, backup_retention=retention)
         with hold_lock(layout.lock_file, self.lock_timeout):
             yield LockedEnv(layout, self.root, self._clock)
 

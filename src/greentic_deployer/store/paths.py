@@ -57,12 +57,18 @@ def is_normal_relative(rel: str) -> bool:
     return all(part not in ("", ".", "..") for part in rel.split("/"))
 
 
+# Newest backups kept per document unless `<root>/store.json` says otherwise.
+DEFAULT_BACKUP_RETENTION = 100
+
+
 @dataclass(frozen=True)
 class EnvLayout:
-    """Paths of one environment directory."""
+    """Paths of one environment directory, and how many backups per document it keeps."""
 
     env_id: str
     env_dir: Path
+    # None keeps every backup (the reference's behaviour).
+    backup_retention: int | None = DEFAULT_BACKUP_RETENTION
 
     @property
     def environment_json(self) -> Path:

@@ -1,4 +1,4 @@
-"""Writes and deletes of tracked files: pre-image backup first, then the atomic change."""
+"""Writes and deletes of tracked files: pre-image backup, the atomic change, then pruning."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from pydantic import JsonValue
 
 from greentic_deployer.spec.serde import SpecModel
 from greentic_deployer.store.atomic import atomic_write_bytes, durable_delete, pretty_json
-from greentic_deployer.store.backup import backup_file
+from greentic_deployer.store.backup import backup_file, prune_backups
 from greentic_deployer.store.paths import EnvLayout
 
 
 def replace_tracked(layout: EnvLayout, path: Path, data: bytes, now: datetime) -> None:
-    """Back up the current content (if any), then atomically replace it with `data`."""
+    """Back up the current content (if any), atomically replace it, then prune old backups."""
     backup_file(path, layout.backup_dir_for(path), now)
     atomic_write_bytes(path, data)
+    # Only after the write succeeded: a failed write must keep every pre-image.
+    prune_backups(path, layout.backup_dir_for(path), layout.backup_retention)
 
 
 def replace_tracked_json(
@@ -27,8 +29,10 @@ def replace_tracked_json(
 
 
 def remove_tracked(layout: EnvLayout, path: Path, now: datetime) -> bool:
-    """Back up and delete `path`; False (and no backup) when it was absent."""
+    """Back up and delete `path`, then prune old backups; False (and no backup) when absent."""
     # A dangling symlink has no content to back up but must still go.
     if backup_file(path, layout.backup_dir_for(path), now) is None and not path.is_symlink():
         return False
-    return durable_delete(path)
+    removed = durable_delete(path)
+    prune_backups(path, layout.backup_dir_for(path), layout.backup_retention)
+    return removed
