@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from pydantic import JsonValue
 
 from greentic_deployer.engine import traffic as engine
 from greentic_deployer.engine.errors import RevisionNotFoundError, SplitNotFoundError
@@ -17,6 +20,7 @@ from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import parse_env_id, parse_idempotency_key, parse_ulid
 from greentic_deployer.spec.traffic import U32_MAX, TrafficEntry, TrafficSplit
+from greentic_deployer.store.idempotency import KeyClaim, request_digest
 
 NOUN = "traffic"
 
@@ -94,43 +98,97 @@ def _precheck(
             )
 
 
-def _generations(outcome: engine.TrafficOutcome) -> tuple[int | None, int | None]:
-    return outcome.previous_generation, outcome.new_generation
+@dataclass(frozen=True)
+class SetResult:
+    """What a `traffic set` returns; `new_generation is None` marks a replay."""
+
+    summary: dict[str, Any]
+    previous_generation: int | None
+    new_generation: int | None
 
 
-def set_split(ctx: OpContext, payload: TrafficSetPayload) -> dict[str, Any]:
-    """Set a deployment's split (every entry `ready`, weights summing to exactly 10000 bps)."""
+def traffic_scope(deployment_id: str) -> str:
+    """The idempotency-history scope of a deployment's traffic."""
+    return f"traffic:{deployment_id}"
+
+
+def entries_digest(entries: Sequence[TrafficEntry]) -> str:
+    """The digest of a split's entries, order-insensitive (as the live-split rule compares)."""
+    pairs: list[JsonValue] = [[rid, bps] for rid, bps in sorted(_pairs(entries))]
+    return request_digest(pairs)
+
+
+def _pairs(entries: Sequence[TrafficEntry]) -> list[tuple[str, int]]:
+    return [(e.revision_id, e.weight_bps) for e in entries]
+
+
+def set_split(
+    ctx: OpContext, payload: TrafficSetPayload, *, facets: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Set a deployment's split (every entry `ready`, weights summing to exactly 10000 bps).
+
+    The key is remembered with the entries (and any extra request `facets`, e.g. a deploy's
+    bundle digest), so a late retry of an older key replays its outcome instead of
+    routing traffic back.
+    """
     env_id = parse_env_id(payload.environment_id)
     deployment_id = parse_ulid(payload.deployment_id, "deployment_id")
     key = parse_idempotency_key(payload.idempotency_key)
     entries = [entry_from_payload(e) for e in payload.entries]
     now = ctx.now()
+    claim = KeyClaim(
+        scope=traffic_scope(deployment_id),
+        key=key,
+        request={"entries": entries_digest(entries), **(facets or {})},
+        what=f"traffic set of deployment {deployment_id}",
+    )
 
-    def action() -> engine.TrafficOutcome:
-        def transform(env: Environment) -> tuple[Environment, engine.TrafficOutcome]:
-            # Checked on the locked copy: one parse of environment.json per set.
-            _precheck(env, env_id, deployment_id, entries)
-            outcome = engine.set_traffic(
-                env,
-                deployment_id,
-                entries,
-                key,
-                now,
-                updated_by=payload.updated_by,
-                authorization_ref=payload.authorization_ref,
-            )
-            return outcome.environment, outcome
+    def transform(env: Environment) -> tuple[Environment, SetResult]:
+        # Checked on the locked copy: one parse of environment.json per set.
+        _precheck(env, env_id, deployment_id, entries)
+        outcome = engine.set_traffic(
+            env,
+            deployment_id,
+            entries,
+            key,
+            now,
+            updated_by=payload.updated_by,
+            authorization_ref=payload.authorization_ref,
+        )
+        summary = traffic_summary(env_id, outcome.split)
+        result = SetResult(summary, outcome.previous_generation, outcome.new_generation)
+        return outcome.environment, result
 
-        return ctx.store.transact(env_id, transform)
+    def replay(_env: Environment, recorded: JsonValue) -> SetResult:
+        summary = dict(recorded) if isinstance(recorded, dict) else {}
+        generation = summary.get("generation")
+        return SetResult(summary, generation if isinstance(generation, int) else None, None)
+
+    def remembered(result: SetResult) -> JsonValue | None:
+        # A replay of the live split changed nothing, so there is nothing new to remember.
+        return None if result.new_generation is None else result.summary
 
     target = {
         "deployment_id": deployment_id,
         "entries": [e.to_json_dict() for e in entries],
     }
-    outcome = audited(
-        ctx, env_id, NOUN, "set", target, action, idempotency_key=key, generations=_generations
+    result = audited(
+        ctx,
+        env_id,
+        NOUN,
+        "set",
+        target,
+        lambda: ctx.store.transact_keyed(
+            env_id, claim, transform, replay=replay, outcome=remembered
+        ),
+        idempotency_key=key,
+        generations=lambda r: (r.previous_generation, r.new_generation),
     )
-    return traffic_summary(env_id, outcome.split)
+    return result.summary
+
+
+def _generations(outcome: engine.TrafficOutcome) -> tuple[int | None, int | None]:
+    return outcome.previous_generation, outcome.new_generation
 
 
 def show(ctx: OpContext, env_id: str, deployment_id: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from greentic_deployer.spec.clock import Clock
 from greentic_deployer.spec.documents import EnvironmentRuntime
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.slots import CapabilitySlot
-from greentic_deployer.store import loading, snapshot
+from greentic_deployer.store import idempotency, loading, snapshot
 from greentic_deployer.store.errors import CommittedAfterSaveError, EnvIdMismatchError
 from greentic_deployer.store.paths import EnvLayout
 from greentic_deployer.store.projection import RefreshOutcome, refresh_runtime_config
@@ -90,6 +90,14 @@ class LockedEnv:
         """Back up and delete the slot's answers; False when there were none."""
         return remove_tracked(self.layout, self.layout.pack_answers(slot), self._clock())
 
+    def key_record(self, scope: str, key: str) -> idempotency.KeyRecord | None:
+        """The remembered record of an idempotency key, if any."""
+        return idempotency.find_record(self.layout, scope, key)
+
+    def remember_key(self, claim: idempotency.KeyClaim, outcome: JsonValue) -> None:
+        """Add a key and its outcome to the bounded history."""
+        idempotency.remember(self.layout, claim, outcome, self._clock())
+
     def snapshot(self) -> str:
         """Capture the tracked files; returns the snapshot id."""
         return snapshot.take_snapshot(self.layout)
@@ -133,3 +141,33 @@ def run_transaction(
 def _mark_committed(exc: CommitOnError) -> None:
     # Lets the audit boundary report the verb as committed although it failed.
     setattr(exc, "committed", True)  # noqa: B010  (CommitOnError declares no such attribute)
+
+
+def run_keyed_transaction(
+    handle: LockedEnv,
+    claim: idempotency.KeyClaim,
+    fn: Callable[[Environment], tuple[Environment, T]],
+    replay: Callable[[Environment, JsonValue], T],
+    outcome: Callable[[T], JsonValue | None],
+) -> T:
+    """`run_transaction` that remembers the key once the document write has succeeded.
+
+    A remembered key with the same request replays its outcome and changes nothing; with a
+    different request it is a conflict. `outcome` returning None remembers nothing.
+    """
+    env = handle.load()
+    record = handle.key_record(claim.scope, claim.key)
+    if record is not None:
+        claim.check(record)
+        # Like a replay of the live split: nothing is written, but a projection that an
+        # earlier failed publish left stale is healed.
+        handle.refresh_runtime_config(env)
+        return replay(env, record.outcome)
+    result = run_transaction(handle, env, fn)
+    recorded = outcome(result)
+    if recorded is not None:
+        try:
+            handle.remember_key(claim, recorded)
+        except Exception as exc:
+            raise CommittedAfterSaveError(exc) from exc
+    return result

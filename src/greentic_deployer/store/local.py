@@ -20,7 +20,8 @@ from greentic_deployer.spec.slots import CapabilitySlot
 from greentic_deployer.store import loading
 from greentic_deployer.store.audit import append_audit_line
 from greentic_deployer.store.errors import EnvExistsError, EnvNotFoundError
-from greentic_deployer.store.handle import LockedEnv, run_transaction
+from greentic_deployer.store.handle import LockedEnv, run_keyed_transaction, run_transaction
+from greentic_deployer.store.idempotency import KeyClaim, KeyRecord, find_record
 from greentic_deployer.store.locking import hold_lock, resolve_lock_timeout
 from greentic_deployer.store.paths import RETIRED_DIR, EnvLayout, check_env_id, contained_path
 from greentic_deployer.store.projection import RefreshOutcome
@@ -161,6 +162,23 @@ class LocalFileStore:
         """Load → `fn` → validate → save under one lock; see `handle.run_transaction`."""
         with self.locked(env_id) as handle:
             return run_transaction(handle, handle.load(), fn)
+
+    def transact_keyed(
+        self,
+        env_id: str,
+        claim: KeyClaim,
+        fn: Callable[[Environment], tuple[Environment, T]],
+        *,
+        replay: Callable[[Environment, JsonValue], T],
+        outcome: Callable[[T], JsonValue | None],
+    ) -> T:
+        """`transact` with a remembered idempotency key; see `handle.run_keyed_transaction`."""
+        with self.locked(env_id) as handle:
+            return run_keyed_transaction(handle, claim, fn, replay, outcome)
+
+    def key_record(self, env_id: str, scope: str, key: str) -> KeyRecord | None:
+        """The remembered record of an idempotency key (an unlocked read), if any."""
+        return find_record(self.layout(env_id), scope, key)
 
     def transact_new(
         self, env_id: str, fn: Callable[[Environment | None], tuple[Environment, T]]

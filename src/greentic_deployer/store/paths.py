@@ -14,6 +14,7 @@ ENVIRONMENT_FILE = "environment.json"
 RUNTIME_FILE = "runtime.json"
 RUNTIME_CONFIG_FILE = "runtime-config.json"
 TRUST_ROOT_FILE = "trust-root.json"
+IDEMPOTENCY_FILE = "idempotency.json"
 LOCK_FILE = ".lock"
 BACKUPS_DIR = "backups"
 SNAPSHOTS_DIR = "snapshots"
@@ -84,6 +85,11 @@ class EnvLayout:
     def runtime_config_json(self) -> Path:
         """The materialized routing projection."""
         return self.env_dir / RUNTIME_CONFIG_FILE
+
+    @property
+    def idempotency_json(self) -> Path:
+        """The bounded history of idempotency keys (a side file, not in the reference)."""
+        return self.env_dir / IDEMPOTENCY_FILE
 
     @property
     def lock_file(self) -> Path:
