@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import JsonValue
+
+from greentic_deployer.bundle.digest import sha256_file
 from greentic_deployer.engine.bundles import find_deployment, resolve_customer_id
 from greentic_deployer.ops import bundles, revisions, traffic
 from greentic_deployer.ops.audit import audited
@@ -25,6 +29,7 @@ from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidA
 from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_idempotency_key
 from greentic_deployer.spec.revision import Lifecycle
 from greentic_deployer.store.errors import EnvNotFoundError
+from greentic_deployer.store.idempotency import request_digest
 
 if TYPE_CHECKING:
     from greentic_deployer.bundle.stage import StagedBundle
@@ -106,12 +111,20 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
     env = ctx.store.load(env_id)
     existing = find_deployment(env, bundle_id, customer_id)
 
-    if existing is not None and key is not None:
-        split = env.split_for(existing.deployment_id)
-        if split is not None and split.idempotency_key == key and split.entries:
-            return _result(
-                env_id, bundle_id, existing.deployment_id, split.entries[0].revision_id, True, []
-            )
+    # What a retry must repeat exactly: the bundle's bytes and the overrides (digests only,
+    # so no override value is written to the key history).
+    facets = (
+        {
+            "bundle_digest": sha256_file(source),
+            "config_overrides": request_digest(_overrides_json(request.config_overrides)),
+        }
+        if key is not None
+        else None
+    )
+    if existing is not None and key is not None and facets is not None:
+        replayed = _replayed_revision(ctx, env, existing, key, facets, request, bundle_id)
+        if replayed is not None:
+            return _result(env_id, bundle_id, existing.deployment_id, replayed, True, [])
 
     if (
         existing is not None
@@ -214,8 +227,78 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
             entries=[TrafficEntryPayload(revision_id=revision_id, weight_bps=10_000)],
             idempotency_key=key or f"deploy:{deployment_id}:{revision_id}",
         ),
+        facets=facets,
     )
     return _result(env_id, bundle_id, deployment_id, revision_id, existing is not None, superseded)
+
+
+_FACET_LABELS = {"bundle_digest": "bundle digest", "config_overrides": "config overrides"}
+
+
+def _overrides_json(overrides: Mapping[str, Mapping[str, Any]] | None) -> JsonValue:
+    # Through JSON so a stored override and a requested one compare by value.
+    value: JsonValue = json.loads(json.dumps(overrides or {}, sort_keys=True))
+    return value
+
+
+def _reuse_conflict(key: str, bundle_id: str, deployment_id: str, differing: list[str]) -> None:
+    if differing:
+        raise ConflictError(
+            f"idempotency key `{key}` already deployed a different release of `{bundle_id}` "
+            f"to deployment {deployment_id}: {' and '.join(differing)} differ; "
+            "use a new key to deploy this one"
+        )
+
+
+def _replayed_revision(
+    ctx: OpContext,
+    env: Environment,
+    existing: BundleDeployment,
+    key: str,
+    facets: dict[str, str],
+    request: DeployRequest,
+    bundle_id: str,
+) -> str | None:
+    """The revision an earlier deploy with `key` routed, or None when the key is new.
+
+    The same key with another bundle (digest) or other overrides is a conflict: reporting
+    it as reused would claim a release that was never staged.
+    """
+    dep_id = existing.deployment_id
+    record = ctx.store.key_record(env.environment_id, traffic.traffic_scope(dep_id), key)
+    if record is not None:
+        if not set(_FACET_LABELS) <= set(record.request):
+            raise ConflictError(
+                f"idempotency key `{key}` was used by `traffic set` on deployment {dep_id}, "
+                "not by a deploy; use a new key"
+            )
+        differing = [
+            label
+            for facet, label in _FACET_LABELS.items()
+            if record.request[facet] != facets[facet]
+        ]
+        _reuse_conflict(key, bundle_id, dep_id, differing)
+        outcome = record.outcome if isinstance(record.outcome, dict) else {}
+        entries = outcome.get("entries")
+        first = entries[0] if isinstance(entries, list) and entries else None
+        revision_id = first.get("revision_id") if isinstance(first, dict) else None
+        return revision_id if isinstance(revision_id, str) else None
+    # A store without a remembered key: compare with the live split, as the reference does.
+    split = env.split_for(dep_id)
+    if split is None or split.idempotency_key != key or not split.entries:
+        return None
+    routed = split.entries[0].revision_id
+    revision = env.revision(routed)
+    differing = []
+    if revision is not None and revision.bundle_digest != facets["bundle_digest"]:
+        differing.append(_FACET_LABELS["bundle_digest"])
+    # Without a record, only overrides named by the retry can be compared.
+    if request.config_overrides and _overrides_json(request.config_overrides) != _overrides_json(
+        existing.config_overrides
+    ):
+        differing.append(_FACET_LABELS["config_overrides"])
+    _reuse_conflict(key, bundle_id, dep_id, differing)
+    return routed
 
 
 def _result(

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
+
+from pydantic import JsonValue
 
 from greentic_deployer.engine import bindings as engine
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.payloads import BindingPayload, BindingSlotPayload
 from greentic_deployer.ops.summaries import binding_summary
-from greentic_deployer.spec.bindings import EnvPackBinding
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import parse_env_id, parse_pack_descriptor
 from greentic_deployer.spec.slots import CapabilitySlot
+from greentic_deployer.store.idempotency import KeyClaim, request_digest
 
 NOUN = "env-packs"
 
@@ -50,11 +53,28 @@ def check_answers_ref(value: str | None) -> str | None:
     return value
 
 
-def _generations(
-    result: tuple[EnvPackBinding, int | None],
-) -> tuple[int | None, int | None]:
-    binding, previous = result
-    return previous, binding.generation
+@dataclass(frozen=True)
+class _BindingResult:
+    """A binding verb's summary and generations (`new is None` marks a replay)."""
+
+    summary: dict[str, Any]
+    previous: int | None
+    new: int | None
+
+
+def _replay(_env: Environment, recorded: JsonValue) -> _BindingResult:
+    doc = recorded if isinstance(recorded, dict) else {}
+    summary = doc.get("summary")
+    generation = summary.get("generation") if isinstance(summary, dict) else None
+    return _BindingResult(
+        dict(summary) if isinstance(summary, dict) else {},
+        generation if isinstance(generation, int) else None,
+        None,
+    )
+
+
+def _remembered(result: _BindingResult) -> JsonValue:
+    return {"summary": result.summary, "previous_generation": result.previous}
 
 
 def _run(
@@ -65,23 +85,41 @@ def _run(
     target: dict[str, Any],
     key: str | None,
     change: Any,
+    request: dict[str, JsonValue] | None = None,
 ) -> dict[str, Any]:
-    def transform(env: Environment) -> tuple[Environment, tuple[EnvPackBinding, int | None]]:
+    def transform(env: Environment) -> tuple[Environment, _BindingResult]:
         before = env.pack_for_slot(slot)
         new_env, binding = change(env)
-        return new_env, (binding, before.generation if before is not None else None)
+        previous = before.generation if before is not None else None
+        return new_env, _BindingResult(
+            binding_summary(env_id, binding), previous, binding.generation
+        )
 
-    binding, _previous = audited(
+    def action() -> _BindingResult:
+        if key is None:
+            return ctx.store.transact(env_id, transform)
+        # A remembered key replays its outcome, so a late retry cannot undo a later change.
+        claim = KeyClaim(
+            scope=f"{NOUN}:{slot.value}",
+            key=key,
+            request={"verb": verb, "binding": request_digest(request or target)},
+            what=f"`{NOUN} {verb}` of slot {slot.value}",
+        )
+        return ctx.store.transact_keyed(
+            env_id, claim, transform, replay=_replay, outcome=_remembered
+        )
+
+    result = audited(
         ctx,
         env_id,
         NOUN,
         verb,
         target,
-        lambda: ctx.store.transact(env_id, transform),
+        action,
         idempotency_key=key,
-        generations=_generations,
+        generations=lambda r: (r.previous, r.new),
     )
-    return binding_summary(env_id, binding)
+    return result.summary
 
 
 def add(ctx: OpContext, payload: BindingPayload) -> dict[str, Any]:
@@ -95,6 +133,12 @@ def add(ctx: OpContext, payload: BindingPayload) -> dict[str, Any]:
         {"slot": slot.value, "kind": kind},
         payload.idempotency_key,
         lambda env: engine.add_binding(env, slot, kind, payload.pack_ref, answers_ref),
+        {
+            "slot": slot.value,
+            "kind": kind,
+            "pack_ref": payload.pack_ref,
+            "answers_ref": answers_ref,
+        },
     )
 
 
@@ -109,6 +153,12 @@ def update(ctx: OpContext, payload: BindingPayload) -> dict[str, Any]:
         {"slot": slot.value, "kind": kind},
         payload.idempotency_key,
         lambda env: engine.update_binding(env, slot, kind, payload.pack_ref, answers_ref),
+        {
+            "slot": slot.value,
+            "kind": kind,
+            "pack_ref": payload.pack_ref,
+            "answers_ref": answers_ref,
+        },
     )
 
 
