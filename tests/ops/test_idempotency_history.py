@@ -16,6 +16,7 @@ from greentic_deployer.ops.deploy import DeployRequest, deploy
 from greentic_deployer.ops.init_env import init
 from greentic_deployer.ops.payloads import BindingPayload, TrafficEntryPayload, TrafficSetPayload
 from greentic_deployer.spec.errors import ConflictError
+from greentic_deployer.spec.slots import CapabilitySlot
 from greentic_deployer.store import atomic, idempotency
 from greentic_deployer.store.errors import AtomicWriteError, CommittedAfterSaveError
 from greentic_deployer.store.idempotency import HISTORY_SCHEMA, KeyReuseError
@@ -86,7 +87,7 @@ def test_a_remembered_key_with_other_entries_is_a_conflict(
     _set(ctx, dep, "k1", **{a: 10_000})
     _set(ctx, dep, "k2", **{b: 10_000})
     before = _env_bytes(ctx)
-    with pytest.raises(KeyReuseError, match="`k1` already used .* \\(entries differ\\)"):
+    with pytest.raises(KeyReuseError, match=r"`k1` already used .* \(entries differ\)"):
         _set(ctx, dep, "k1", **{a: 5_000, b: 5_000})
     assert _env_bytes(ctx) == before
 
@@ -185,7 +186,7 @@ def test_a_failed_history_write_reports_the_committed_change(
 
 
 def _rebind(ctx: OpContext, key: str, pack_ref: str) -> dict[str, Any]:
-    kind = ctx.store.load("local").pack_for_slot("telemetry")
+    kind = ctx.store.load("local").pack_for_slot(CapabilitySlot.telemetry)
     assert kind is not None
     payload = BindingPayload(
         environment_id="local",
@@ -204,7 +205,7 @@ def test_a_late_env_packs_retry_does_not_rebind(ctx: OpContext) -> None:
     before = _env_bytes(ctx)
     assert _rebind(ctx, "p1", "oci://packs/telemetry:1") == first
     assert _env_bytes(ctx) == before
-    binding = ctx.store.load("local").pack_for_slot("telemetry")
+    binding = ctx.store.load("local").pack_for_slot(CapabilitySlot.telemetry)
     assert binding is not None and binding.pack_ref == "oci://packs/telemetry:2"
     assert binding.generation == second["generation"]
     with pytest.raises(KeyReuseError, match="binding differ"):
@@ -214,14 +215,15 @@ def test_a_late_env_packs_retry_does_not_rebind(ctx: OpContext) -> None:
 
 def test_env_packs_without_a_key_remember_nothing(ctx: OpContext) -> None:
     init(ctx)
-    kind = ctx.store.load("local").pack_for_slot("telemetry")
+    kind = ctx.store.load("local").pack_for_slot(CapabilitySlot.telemetry)
     assert kind is not None
     payload = BindingPayload(
         environment_id="local", slot="telemetry", kind=kind.kind, pack_ref="oci://x"
     )
     env_packs.update(ctx, payload)
     env_packs.update(ctx, payload)
-    assert ctx.store.load("local").pack_for_slot("telemetry").generation == 2  # type: ignore[union-attr]
+    binding = ctx.store.load("local").pack_for_slot(CapabilitySlot.telemetry)
+    assert binding is not None and binding.generation == 2
     assert not _history_path(ctx).exists()
 
 
@@ -244,7 +246,7 @@ def test_deploy_reusing_a_key_for_another_bundle_is_a_conflict(
     first = deploy(ctx, DeployRequest(bundle_path=EXAMPLE_BUNDLE, idempotency_key="rel-1"))
     before = _env_bytes(ctx)
     other = _other_bundle(tmp_path, fixture_bundles)
-    with pytest.raises(ConflictError, match="`rel-1` already deployed .*: bundle digest differ"):
+    with pytest.raises(ConflictError, match=r"`rel-1` already deployed .*: bundle digest differ"):
         deploy(ctx, DeployRequest(bundle_path=other, idempotency_key="rel-1"))
     assert _env_bytes(ctx) == before
     again = deploy(ctx, DeployRequest(bundle_path=EXAMPLE_BUNDLE, idempotency_key="rel-1"))
