@@ -87,7 +87,7 @@ def test_a_remembered_key_with_other_entries_is_a_conflict(
     _set(ctx, dep, "k1", **{a: 10_000})
     _set(ctx, dep, "k2", **{b: 10_000})
     before = _env_bytes(ctx)
-    with pytest.raises(KeyReuseError, match=r"`k1` already used .* \(entries differ\)"):
+    with pytest.raises(IdempotencyConflictError, match=r"`k1` already used .* different entries"):
         _set(ctx, dep, "k1", **{a: 5_000, b: 5_000})
     assert _env_bytes(ctx) == before
 

@@ -11,16 +11,20 @@ from typing import Any
 from pydantic import JsonValue
 
 from greentic_deployer.engine import traffic as engine
-from greentic_deployer.engine.errors import RevisionNotFoundError, SplitNotFoundError
+from greentic_deployer.engine.errors import (
+    IdempotencyConflictError,
+    RevisionNotFoundError,
+    SplitNotFoundError,
+)
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.payloads import TrafficEntryPayload, TrafficSetPayload
 from greentic_deployer.ops.summaries import traffic_summary
 from greentic_deployer.spec.environment import Environment
-from greentic_deployer.spec.errors import InvalidArgumentError
+from greentic_deployer.spec.errors import ConflictError, InvalidArgumentError
 from greentic_deployer.spec.ids import parse_env_id, parse_idempotency_key, parse_ulid
 from greentic_deployer.spec.traffic import U32_MAX, TrafficEntry, TrafficSplit
-from greentic_deployer.store.idempotency import KeyClaim, request_digest
+from greentic_deployer.store.idempotency import KeyClaim, KeyReuseError, request_digest
 
 NOUN = "traffic"
 
@@ -122,6 +126,13 @@ def _pairs(entries: Sequence[TrafficEntry]) -> list[tuple[str, int]]:
     return [(e.revision_id, e.weight_bps) for e in entries]
 
 
+def _key_conflict(key: str, deployment_id: str, differing: list[str]) -> ConflictError:
+    # Entries alone: the same wording as a conflict with the live split.
+    if differing == ["entries"]:
+        return IdempotencyConflictError(key, deployment_id)
+    return KeyReuseError(key, f"traffic set of deployment {deployment_id}", differing)
+
+
 def set_split(
     ctx: OpContext, payload: TrafficSetPayload, *, facets: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -141,6 +152,7 @@ def set_split(
         key=key,
         request={"entries": entries_digest(entries), **(facets or {})},
         what=f"traffic set of deployment {deployment_id}",
+        on_conflict=lambda differing: _key_conflict(key, deployment_id, differing),
     )
 
     def transform(env: Environment) -> tuple[Environment, SetResult]:

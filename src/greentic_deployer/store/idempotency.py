@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,6 +67,8 @@ class KeyClaim:
     request: dict[str, str]
     # Names the mutation in a conflict message, e.g. "traffic set of deployment …".
     what: str
+    # Builds the verb's own conflict error from the differing facets, when it has one.
+    on_conflict: Callable[[list[str]], ConflictError] | None = None
 
     def check(self, record: KeyRecord) -> None:
         """Refuse a remembered key whose request differs; names the facets that do."""
@@ -74,8 +77,11 @@ class KeyClaim:
             for facet in set(self.request) | set(record.request)
             if self.request.get(facet) != record.request.get(facet)
         )
-        if differing:
-            raise KeyReuseError(self.key, self.what, differing)
+        if not differing:
+            return
+        if self.on_conflict is not None:
+            raise self.on_conflict(differing)
+        raise KeyReuseError(self.key, self.what, differing)
 
 
 class KeyReuseError(ConflictError):
