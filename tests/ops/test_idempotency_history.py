@@ -18,7 +18,11 @@ from greentic_deployer.ops.payloads import BindingPayload, TrafficEntryPayload, 
 from greentic_deployer.spec.errors import ConflictError
 from greentic_deployer.spec.slots import CapabilitySlot
 from greentic_deployer.store import atomic, idempotency
-from greentic_deployer.store.errors import AtomicWriteError, CommittedAfterSaveError
+from greentic_deployer.store.errors import (
+    AtomicWriteError,
+    CommittedAfterSaveError,
+    CorruptDocumentError,
+)
 from greentic_deployer.store.idempotency import HISTORY_SCHEMA, KeyReuseError
 from tests.conftest import EXAMPLE_BUNDLE
 
@@ -327,3 +331,16 @@ def test_a_traffic_set_key_is_not_a_deploy_key(ctx: OpContext, two_ready: dict[s
     _set(ctx, dep, "k1", **{a: 10_000})
     with pytest.raises(ConflictError, match="used by `traffic set`"):
         deploy(ctx, DeployRequest(bundle_path=EXAMPLE_BUNDLE, idempotency_key="k1"))
+
+
+def test_an_unreadable_history_refuses_keyed_verbs_and_changes_nothing(
+    ctx: OpContext, two_ready: dict[str, str]
+) -> None:
+    dep, a = two_ready["dep"], two_ready["A"]
+    _history_path(ctx).write_text(
+        '{"schema": "greentic.something-else.v1", "environment_id": "local"}'
+    )
+    before = _env_bytes(ctx)
+    with pytest.raises(CorruptDocumentError, match=r"idempotency\.json"):
+        _set(ctx, dep, "k1", **{a: 10_000})
+    assert _env_bytes(ctx) == before
