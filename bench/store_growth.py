@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from bench.report import Row, Settings, fmt_bytes, ratio
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.payloads import TrafficEntryPayload, TrafficSetPayload
 from greentic_deployer.ops.traffic import set_split
+from greentic_deployer.store.idempotency import HISTORY_LIMIT
 from greentic_deployer.store.local import LocalFileStore
 from greentic_deployer.store.paths import DEFAULT_BACKUP_RETENTION
 
@@ -30,18 +32,22 @@ class Sample:
     backup_files: int
     backup_bytes: int
     audit_bytes: int
+    history_bytes: int
+    history_records: int
     other_bytes: int
 
 
 def _sample(env_dir: Path, sets: int) -> Sample:
     backups = [p for p in (env_dir / "backups").rglob("*") if p.is_file()]
     audit = env_dir / "audit" / "events.jsonl"
+    history = env_dir / "idempotency.json"
     everything = sum(p.stat().st_size for p in env_dir.rglob("*") if p.is_file())
     backup_bytes = sum(p.stat().st_size for p in backups)
     audit_bytes = audit.stat().st_size if audit.exists() else 0
-    return Sample(
-        sets, len(backups), backup_bytes, audit_bytes, everything - backup_bytes - audit_bytes
-    )
+    history_bytes = history.stat().st_size if history.exists() else 0
+    records = len(json.loads(history.read_bytes())["records"]) if history.exists() else 0
+    other = everything - backup_bytes - audit_bytes - history_bytes
+    return Sample(sets, len(backups), backup_bytes, audit_bytes, history_bytes, records, other)
 
 
 def measure_growth(root: Path, sets: int) -> tuple[Sample, Sample]:
@@ -93,9 +99,17 @@ def run(settings: Settings) -> list[Row]:
         ),
         Row(
             BENCH,
-            f"store bytes without the audit log, {late.sets} ÷ {early.sets} sets",
+            f"documents + backups, {late.sets} ÷ {early.sets} sets",
             ratio(late.backup_bytes + late.other_bytes, early.backup_bytes + early.other_bytes),
-            f"the audit log is the one part that grows: {fmt_bytes(late.audit_bytes)} "
+            f"the audit log is the one part without a bound: {fmt_bytes(late.audit_bytes)} "
             f"after {late.sets} sets ≈ {fmt_bytes(late.audit_bytes / late.sets)} per set",
+        ),
+        Row(
+            BENCH,
+            f"remembered keys after {late.sets} sets",
+            f"{late.history_records}",
+            f"bounded at {HISTORY_LIMIT} per deployment: idempotency.json "
+            f"{fmt_bytes(late.history_bytes)} ≈ "
+            f"{fmt_bytes(late.history_bytes / max(1, late.history_records))} per key",
         ),
     ]

@@ -90,13 +90,18 @@ class LockedEnv:
         """Back up and delete the slot's answers; False when there were none."""
         return remove_tracked(self.layout, self.layout.pack_answers(slot), self._clock())
 
-    def key_record(self, scope: str, key: str) -> idempotency.KeyRecord | None:
-        """The remembered record of an idempotency key, if any."""
-        return idempotency.find_record(self.layout, scope, key)
+    def key_history(self) -> idempotency.KeyHistory | None:
+        """The remembered idempotency keys, or None when there is no history file."""
+        return idempotency.load_history(self.layout)
 
-    def remember_key(self, claim: idempotency.KeyClaim, outcome: JsonValue) -> None:
-        """Add a key and its outcome to the bounded history."""
-        idempotency.remember(self.layout, claim, outcome, self._clock())
+    def remember_key(
+        self,
+        history: idempotency.KeyHistory | None,
+        claim: idempotency.KeyClaim,
+        outcome: JsonValue,
+    ) -> None:
+        """Add a key and its outcome to the bounded history loaded under this lock."""
+        idempotency.remember(self.layout, history, claim, outcome, self._clock())
 
     def snapshot(self) -> str:
         """Capture the tracked files; returns the snapshot id."""
@@ -156,7 +161,8 @@ def run_keyed_transaction(
     different request it is a conflict. `outcome` returning None remembers nothing.
     """
     env = handle.load()
-    record = handle.key_record(claim.scope, claim.key)
+    history = handle.key_history()
+    record = history.find(claim.scope, claim.key) if history is not None else None
     if record is not None:
         claim.check(record)
         # Like a replay of the live split: nothing is written, but a projection that an
@@ -167,7 +173,7 @@ def run_keyed_transaction(
     recorded = outcome(result)
     if recorded is not None:
         try:
-            handle.remember_key(claim, recorded)
+            handle.remember_key(history, claim, recorded)
         except Exception as exc:
             raise CommittedAfterSaveError(exc) from exc
     return result

@@ -15,14 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import Field, JsonValue
+from pydantic import JsonValue
 
 from greentic_deployer.spec.clock import format_timestamp
 from greentic_deployer.spec.errors import ConflictError, SpecError, check_schema
-from greentic_deployer.spec.serde import FreeJson, SortedMap, SpecModel, sort_json
-from greentic_deployer.store.atomic import atomic_write_json
+from greentic_deployer.spec.serde import sort_json
+from greentic_deployer.store.atomic import atomic_write_bytes
 from greentic_deployer.store.errors import CorruptDocumentError
-from greentic_deployer.store.loading import read_document
 from greentic_deployer.store.paths import EnvLayout
 
 HISTORY_SCHEMA = "greentic.idempotency-history.v1"
@@ -36,22 +35,33 @@ def request_digest(value: JsonValue) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class KeyRecord(SpecModel):
+@dataclass(frozen=True)
+class KeyRecord:
     """One remembered key: the request facets it named and what it returned."""
 
     scope: str
     key: str
-    request: SortedMap[str]
-    outcome: FreeJson
+    request: dict[str, str]
+    outcome: JsonValue
     recorded_at: str
 
+    def to_json(self) -> dict[str, JsonValue]:
+        """The on-disk form."""
+        return {
+            "scope": self.scope,
+            "key": self.key,
+            "request": dict(self.request),
+            "outcome": self.outcome,
+            "recorded_at": self.recorded_at,
+        }
 
-class KeyHistory(SpecModel):
+
+@dataclass(frozen=True)
+class KeyHistory:
     """`idempotency.json`: remembered keys, oldest first."""
 
-    schema_: str = Field(default=HISTORY_SCHEMA, alias="schema")
     environment_id: str
-    records: list[KeyRecord] = Field(default_factory=list)
+    records: list[KeyRecord]
 
     def find(self, scope: str, key: str) -> KeyRecord | None:
         """The record of `key` in `scope`, if remembered."""
@@ -96,18 +106,52 @@ class KeyReuseError(ConflictError):
         self.differing = differing
 
 
+def _record(raw: object, index: int) -> KeyRecord:
+    if not isinstance(raw, dict):
+        raise ValueError(f"records[{index}] must be an object")
+    texts = {name: raw.get(name) for name in ("scope", "key", "recorded_at")}
+    request = raw.get("request")
+    if not all(isinstance(v, str) for v in texts.values()) or "outcome" not in raw:
+        raise ValueError(f"records[{index}] needs string scope, key, recorded_at and an outcome")
+    if not isinstance(request, dict) or not all(isinstance(v, str) for v in request.values()):
+        raise ValueError(f"records[{index}].request must map facet names to digests")
+    return KeyRecord(
+        scope=str(texts["scope"]),
+        key=str(texts["key"]),
+        request={str(k): str(v) for k, v in request.items()},
+        outcome=raw["outcome"],
+        recorded_at=str(texts["recorded_at"]),
+    )
+
+
 def load_history(layout: EnvLayout) -> KeyHistory | None:
     """The remembered keys, or None when the store has no history file."""
     path = layout.idempotency_json
     try:
-        history = read_document(path, KeyHistory)
+        raw = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except OSError as exc:
+        raise CorruptDocumentError.at(path, f"cannot be read ({exc.strerror})") from exc
+    # Plain JSON rather than a model: the file holds up to 1,000 records per scope and is
+    # read and rewritten by every keyed verb.
     try:
-        check_schema(history.schema_, HISTORY_SCHEMA, path.name)
-    except SpecError as exc:
-        raise CorruptDocumentError.at(path, exc.message) from exc
-    return history
+        doc = json.loads(raw)
+        if not isinstance(doc, dict):
+            raise ValueError("must be a JSON object")
+        try:
+            check_schema(str(doc.get("schema")), HISTORY_SCHEMA, path.name)
+        except SpecError as exc:
+            raise ValueError(exc.message) from exc
+        records = doc.get("records", [])
+        if not isinstance(records, list):
+            raise ValueError("records must be a list")
+        env_id = doc.get("environment_id")
+        if env_id != layout.env_id:
+            raise ValueError(f"environment_id must be {layout.env_id!r}, got {env_id!r}")
+        return KeyHistory(layout.env_id, [_record(r, i) for i, r in enumerate(records)])
+    except ValueError as exc:
+        raise CorruptDocumentError.at(path, str(exc)) from exc
 
 
 def find_record(layout: EnvLayout, scope: str, key: str) -> KeyRecord | None:
@@ -116,9 +160,14 @@ def find_record(layout: EnvLayout, scope: str, key: str) -> KeyRecord | None:
     return None if history is None else history.find(scope, key)
 
 
-def remember(layout: EnvLayout, claim: KeyClaim, outcome: JsonValue, now: datetime) -> None:
-    """Add `claim` with its outcome and atomically rewrite the file (call under the env lock)."""
-    history = load_history(layout) or KeyHistory(environment_id=layout.env_id)
+def remember(
+    layout: EnvLayout,
+    history: KeyHistory | None,
+    claim: KeyClaim,
+    outcome: JsonValue,
+    now: datetime,
+) -> None:
+    """Add `claim` to `history` (as loaded under the env lock) and atomically rewrite the file."""
     record = KeyRecord(
         scope=claim.scope,
         key=claim.key,
@@ -126,10 +175,18 @@ def remember(layout: EnvLayout, claim: KeyClaim, outcome: JsonValue, now: dateti
         outcome=outcome,
         recorded_at=format_timestamp(now),
     )
-    kept = [r for r in history.records if (r.scope, r.key) != (claim.scope, claim.key)]
+    previous = history.records if history is not None else []
+    kept = [r for r in previous if (r.scope, r.key) != (claim.scope, claim.key)]
     kept.append(record)
     same_scope = [r for r in kept if r.scope == claim.scope]
     if len(same_scope) > HISTORY_LIMIT:
         forget = {id(r) for r in same_scope[: len(same_scope) - HISTORY_LIMIT]}
         kept = [r for r in kept if id(r) not in forget]
-    atomic_write_json(layout.idempotency_json, history.model_copy(update={"records": kept}))
+    doc = {
+        "schema": HISTORY_SCHEMA,
+        "environment_id": layout.env_id,
+        "records": [r.to_json() for r in kept],
+    }
+    # Compact, one C-encoder pass: this machine-kept file can hold thousands of records.
+    data = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    atomic_write_bytes(layout.idempotency_json, data.encode("utf-8"))
