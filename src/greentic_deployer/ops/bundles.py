@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 from greentic_deployer.engine import bundles as engine
@@ -147,7 +146,7 @@ def remove(ctx: OpContext, payload: BundleRemovePayload) -> dict[str, Any]:
     )
     for revision_id in pruned:
         # The records are gone; their staged bundles belong to nothing any more.
-        shutil.rmtree(ctx.store.revision_dir(env_id, revision_id), ignore_errors=True)
+        ctx.store.delete_revision_files(env_id, revision_id)
     result = bundle_summary(env_id, removed)
     result["pruned_revision_ids"] = pruned
     return result

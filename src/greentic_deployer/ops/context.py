@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from greentic_deployer.spec.clock import Clock, format_timestamp, system_clock
-from greentic_deployer.store.local import LocalFileStore
+from greentic_deployer.store.protocol import EnvironmentStore
 
 
 @dataclass
 class OpContext:
     """The store a verb works on and the clock it stamps with."""
 
-    store: LocalFileStore
+    store: EnvironmentStore
     clock: Clock = field(default=system_clock)
 
     def now(self) -> datetime:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -86,14 +84,6 @@ def _pointer_request(
     )
 
 
-def discard_revision_files(ctx: OpContext, env_id: str, revision_id: str) -> None:
-    """Remove a revision's directory (and `revisions/` if that leaves it empty)."""
-    revision_dir = ctx.store.revision_dir(env_id, revision_id)
-    shutil.rmtree(revision_dir, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        revision_dir.parent.rmdir()  # only succeeds when nothing else is staged
-
-
 def stage_bundle_files(
     ctx: OpContext, env_id: str, bundle_id: str, revision_id: str, source: Path
 ) -> StagedBundle:
@@ -109,7 +99,7 @@ def stage_bundle_files(
             revision_id=revision_id,
         )
     except BaseException:
-        discard_revision_files(ctx, env_id, revision_id)
+        ctx.store.delete_revision_files(env_id, revision_id)
         raise
 
 
@@ -143,7 +133,7 @@ def record_staged(
         return ctx.store.transact(env_id, lambda env: engine.stage_revision(env, request, now))
     except BaseException:
         # The environment never learned of this revision: leave no orphaned files behind.
-        discard_revision_files(ctx, env_id, revision_id)
+        ctx.store.delete_revision_files(env_id, revision_id)
         raise
 
 
