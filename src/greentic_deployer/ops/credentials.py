@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 from greentic_deployer.ops.context import OpContext
-from greentic_deployer.packs.builtins import default_registry
 from greentic_deployer.packs.registry import credentials_requirements
 from greentic_deployer.spec.errors import ConflictError
 from greentic_deployer.spec.ids import parse_env_id
@@ -23,5 +22,5 @@ def requirements(ctx: OpContext, env_id: str) -> dict[str, Any]:
             f"environment `{env_id}` has no deployer binding; bind one with "
             "`gtc op env-packs add --slot deployer`"
         )
-    handler = default_registry().resolve_for_slot(CapabilitySlot.deployer, binding.kind)
+    handler = ctx.registry.resolve_for_slot(CapabilitySlot.deployer, binding.kind)
     return asyncio.run(credentials_requirements(handler, env, ctx.store.env_dir(env_id)))

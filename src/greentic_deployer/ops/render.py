@@ -7,8 +7,7 @@ from typing import Any
 
 from greentic_deployer.ops.binding_answers import load_binding_answers
 from greentic_deployer.ops.context import OpContext
-from greentic_deployer.packs.builtins import default_registry
-from greentic_deployer.packs.registry import EnvPackHandler
+from greentic_deployer.packs.registry import EnvPackHandler, EnvPackRegistry
 from greentic_deployer.spec.bindings import EnvPackBinding
 from greentic_deployer.spec.errors import ConflictError
 from greentic_deployer.spec.ids import descriptor_path, parse_env_id, parse_pack_descriptor
@@ -36,9 +35,9 @@ def resolve_render_kind(env_id: str, binding: EnvPackBinding | None, requested: 
     return binding.kind
 
 
-def renderer_handler(kind: str) -> EnvPackHandler:
+def renderer_handler(registry: EnvPackRegistry, kind: str) -> EnvPackHandler:
     """The deployer handler for `kind`, which must be declarative (have a renderer)."""
-    handler = default_registry().resolve_for_slot(CapabilitySlot.deployer, kind)
+    handler = registry.resolve_for_slot(CapabilitySlot.deployer, kind)
     if handler.renderer is None:
         raise ConflictError(
             f"deployer `{kind}` has no manifest renderer; only declarative deployers "
@@ -55,7 +54,7 @@ def render(
     env = ctx.store.load(env_id)
     binding = env.pack_for_slot(CapabilitySlot.deployer)
     resolved = resolve_render_kind(env_id, binding, kind)
-    handler = renderer_handler(resolved)
+    handler = renderer_handler(ctx.registry, resolved)
     answers_ref = (
         binding.answers_ref
         if binding is not None and binding.kind_path == descriptor_path(resolved)
