@@ -68,9 +68,9 @@ def deploy(
     opts = options(ctx)
 
     def action() -> Any:
+        from greentic_deployer.ops.answers_file import load_answers_file, parse_payload
         from greentic_deployer.ops.deploy import deploy as run_deploy
         from greentic_deployer.ops.deploy_input import request_from_flags, request_from_payload
-        from greentic_deployer.ops.payload import load_answers_file, parse_payload
         from greentic_deployer.ops.payloads import DeployPayload
         from greentic_deployer.spec.errors import InvalidArgumentError
 

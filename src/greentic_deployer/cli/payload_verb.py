@@ -33,7 +33,7 @@ def run_payload_verb(
     opts = options(ctx)
 
     def action() -> Any:
-        from greentic_deployer.ops.payload import parse_payload, resolve_payload
+        from greentic_deployer.ops.answers_file import parse_payload, resolve_payload
 
         data = resolve_payload(inline, opts.answers, required_inline=required_inline)
         payload = parse_payload(_resolve(f"greentic_deployer.ops.payloads:{model}"), data)
