@@ -19,9 +19,9 @@ from greentic_deployer.spec.bundle import (
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import parse_ulid
+from greentic_deployer.spec.local import LOCAL_ENV_ID
 from greentic_deployer.spec.revision import Lifecycle
 
-LOCAL_ENV_ID = "local"
 LOCAL_DEFAULT_CUSTOMER = "local-dev"
 
 ConfigOverridesInput = Mapping[str, Mapping[str, Any]]

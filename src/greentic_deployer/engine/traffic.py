@@ -11,11 +11,12 @@ from greentic_deployer.engine.admission import admit_entries, check_ownership
 from greentic_deployer.engine.checked import build, stamp, validated
 from greentic_deployer.engine.errors import IdempotencyConflictError, SplitNotFoundError
 from greentic_deployer.engine.lookup import require_deployment
+from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import parse_idempotency_key, parse_ulid
 from greentic_deployer.spec.stash import SnapshotMissingError, decode_stash, encode_stash
-from greentic_deployer.spec.traffic import TOTAL_BPS, U32_MAX, TrafficEntry, TrafficSplit
+from greentic_deployer.spec.traffic import TOTAL_BPS, TrafficEntry, TrafficSplit
 
 _WEIGHT = re.compile(r"([0-9]+)(?:\.([0-9]+))?\s*(%|bps)?")
 

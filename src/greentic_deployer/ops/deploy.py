@@ -23,6 +23,7 @@ from greentic_deployer.spec.bundle import BundleDeployment, RevenueShareEntry, R
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidArgumentError
 from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_idempotency_key
+from greentic_deployer.spec.local import LOCAL_ENV_ID
 from greentic_deployer.spec.revision import Lifecycle
 from greentic_deployer.store.errors import EnvNotFoundError
 
@@ -35,7 +36,7 @@ class DeployRequest:
     """Everything `op deploy` needs, whether it came from flags or `--answers`."""
 
     bundle_path: Path
-    environment_id: str = "local"
+    environment_id: str = LOCAL_ENV_ID
     bundle_id: str | None = None
     customer_id: str | None = None
     idempotency_key: str | None = None
@@ -98,7 +99,7 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
             f"environment `{env_id}` not found under {ctx.store.root}; "
             + (
                 "bootstrap it with `gtc op env init`"
-                if env_id == "local"
+                if env_id == LOCAL_ENV_ID
                 else f"create it with `gtc op env create {env_id} --name …`"
             )
         )

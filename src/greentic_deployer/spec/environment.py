@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from greentic_deployer.spec.bindings import EnvPackBinding, ExtensionBinding
+from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.bundle import BundleDeployment
 from greentic_deployer.spec.clock import Timestamp
 from greentic_deployer.spec.documents import MessagingEndpoint
@@ -31,8 +32,8 @@ class Revocation(SpecModel):
 class Retention(SpecModel):
     """Retention hints (not enforced by this subsystem)."""
 
-    keep_revisions: int | None = Field(default=None, ge=0, le=2**32 - 1)
-    audit_retention_days: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    keep_revisions: int | None = Field(default=None, ge=0, le=U32_MAX)
+    audit_retention_days: int | None = Field(default=None, ge=0, le=U32_MAX)
 
 
 class HealthState(StrEnum):

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.clock import Timestamp
 from greentic_deployer.spec.ids import EnvId, Ulid
 from greentic_deployer.spec.serde import SpecModel
@@ -60,5 +61,5 @@ class Revision(SpecModel):
     lifecycle: Lifecycle
     staged_at: Timestamp | None = None
     warmed_at: Timestamp | None = None
-    drain_seconds: int = Field(default=0, ge=0, le=2**32 - 1)
+    drain_seconds: int = Field(default=0, ge=0, le=U32_MAX)
     abort_metrics: list[str] = Field(default_factory=list)
