@@ -20,7 +20,6 @@ from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import parse_ulid
 from greentic_deployer.spec.local import LOCAL_ENV_ID
-from greentic_deployer.spec.revision import Lifecycle
 
 LOCAL_DEFAULT_CUSTOMER = "local-dev"
 
@@ -135,7 +134,7 @@ def remove_bundle(
     dep_id = current.deployment_id
     split_count = sum(1 for s in env.traffic_splits if s.deployment_id == dep_id)
     own = [r for r in env.revisions if r.deployment_id == dep_id]
-    live_revisions = sum(1 for r in own if r.lifecycle != Lifecycle.archived)
+    live_revisions = sum(1 for r in own if r.lifecycle.is_retained)
     if split_count or live_revisions:
         raise BundleStillLiveError(dep_id, split_count, live_revisions)
     pruned = [r.revision_id for r in own]

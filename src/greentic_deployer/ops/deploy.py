@@ -24,7 +24,6 @@ from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidArgumentError
 from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_idempotency_key
 from greentic_deployer.spec.local import LOCAL_ENV_ID
-from greentic_deployer.spec.revision import Lifecycle
 from greentic_deployer.store.errors import EnvNotFoundError
 
 if TYPE_CHECKING:
@@ -71,8 +70,7 @@ def check_override_packs(
         available |= {
             entry.pack_id
             for revision in env.revisions
-            if revision.deployment_id == existing.deployment_id
-            and revision.lifecycle != Lifecycle.archived
+            if revision.deployment_id == existing.deployment_id and revision.lifecycle.is_retained
             for entry in revision.pack_list
         }
     unknown = sorted(set(overrides) - available)

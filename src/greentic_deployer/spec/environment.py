@@ -14,7 +14,7 @@ from greentic_deployer.spec.documents import MessagingEndpoint
 from greentic_deployer.spec.errors import SpecError, SpecErrorCode, check_schema
 from greentic_deployer.spec.host import EnvironmentHostConfig, canonical_public_base_url
 from greentic_deployer.spec.ids import EnvId, SecretRef, secret_ref_env
-from greentic_deployer.spec.revision import REVISION_SCHEMA, Lifecycle, Revision
+from greentic_deployer.spec.revision import REVISION_SCHEMA, Revision
 from greentic_deployer.spec.serde import SpecModel
 from greentic_deployer.spec.slots import CapabilitySlot
 from greentic_deployer.spec.traffic import TrafficSplit
@@ -179,7 +179,7 @@ class Environment(SpecModel):
                 packs = {
                     entry.pack_id
                     for r in self.revisions
-                    if r.deployment_id == bundle.deployment_id and r.lifecycle != Lifecycle.archived
+                    if r.deployment_id == bundle.deployment_id and r.lifecycle.is_retained
                     for entry in r.pack_list
                 }
                 # An empty union is forward-accepted: overrides may precede the first stage.

@@ -26,6 +26,21 @@ class Lifecycle(StrEnum):
     failed = "failed"
     archived = "archived"
 
+    # Three distinct notions of "still there"; each is named once, here.
+
+    @property
+    def is_retained(self) -> bool:
+        """Not archived: the revision still belongs to its deployment's working set.
+
+        Its packs may be named by config overrides, and its deployment cannot be removed.
+        """
+        return self != Lifecycle.archived
+
+    @property
+    def is_live(self) -> bool:
+        """Neither archived nor inactive: it may still serve, so its env cannot be destroyed."""
+        return self not in (Lifecycle.archived, Lifecycle.inactive)
+
     @property
     def has_cluster_presence(self) -> bool:
         """Workers exist in the cluster for warming, ready and draining revisions."""
