@@ -7,12 +7,11 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from greentic_deployer.engine import revisions as engine
-from greentic_deployer.engine.errors import DeploymentNotFoundError, RevisionNotFoundError
+from greentic_deployer.engine.lookup import require_deployment, require_revision
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.payloads import RevisionVerbPayload, StagePayload
 from greentic_deployer.ops.summaries import revision_summary
-from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_ulid
 from greentic_deployer.spec.revision import PLACEHOLDER_DIGEST, Revision
@@ -21,13 +20,6 @@ if TYPE_CHECKING:
     from greentic_deployer.bundle.stage import StagedBundle
 
 NOUN = "revisions"
-
-
-def _deployment_must_exist(ctx: OpContext, env_id: str, deployment_id: str) -> Environment:
-    env = ctx.store.load(env_id)
-    if env.deployment(deployment_id) is None:
-        raise DeploymentNotFoundError(env_id, deployment_id)
-    return env
 
 
 def stage(ctx: OpContext, payload: StagePayload) -> dict[str, Any]:
@@ -49,7 +41,7 @@ def stage(ctx: OpContext, payload: StagePayload) -> dict[str, Any]:
         now = ctx.now()
 
         def action() -> Revision:
-            _deployment_must_exist(ctx, env_id, deployment_id)
+            require_deployment(ctx.store.load(env_id), deployment_id)
             return ctx.store.transact(env_id, lambda env: engine.stage_revision(env, request, now))
 
     revision = audited(
@@ -145,9 +137,7 @@ def _stage_bundle(
     source: Path,
     payload: StagePayload,
 ) -> Revision:
-    env = _deployment_must_exist(ctx, env_id, deployment_id)
-    deployment = env.deployment(deployment_id)
-    assert deployment is not None
+    deployment = require_deployment(ctx.store.load(env_id), deployment_id)
     staged = stage_bundle_files(ctx, env_id, deployment.bundle_id, revision_id, source)
     return record_staged(
         ctx,
@@ -169,7 +159,7 @@ def warm(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
     now = ctx.now()
 
     def action() -> Revision:
-        observed = _revision(ctx.store.load(env_id), env_id, revision_id)
+        observed = require_revision(ctx.store.load(env_id), revision_id)
         return ctx.store.transact(
             env_id,
             lambda env: engine.warm_revision(
@@ -226,13 +216,6 @@ def _lifecycle_verb(
         idempotency_key=payload.idempotency_key,
     )
     return revision_summary(revision)
-
-
-def _revision(env: Environment, env_id: str, revision_id: str) -> Revision:
-    revision = env.revision(revision_id)
-    if revision is None:
-        raise RevisionNotFoundError(env_id, revision_id)
-    return revision
 
 
 def list_revisions(ctx: OpContext, env_id: str) -> dict[str, Any]:
