@@ -6,10 +6,8 @@ cannot resurrect the worker of an archived revision; anything else is reported, 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import yaml
 
 from greentic_deployer.packs.k8s.render import object_ref
 from greentic_deployer.spec.errors import InvalidArgumentError
+from greentic_deployer.store.atomic import atomic_write_bytes, fsync_dir
 
 _MANAGED = re.compile(r"^[0-9]+-.*\.yaml$")
 _UNSAFE_NAME_CHARS = re.compile(r"[^a-z0-9.-]")
@@ -67,33 +66,6 @@ def manifest_file_names(objects: Sequence[Mapping[str, Any]]) -> list[str]:
     return names
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # platforms without directory handles
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _unchanged(target: Path, data: bytes) -> bool:
     # Identical content is left alone, so a re-render keeps mtimes and costs no writes.
     try:
@@ -115,7 +87,7 @@ def write_manifests(objects: Sequence[Mapping[str, Any]], output_dir: Path) -> d
     for name, data in zip(names, payloads, strict=True):
         target = output_dir / name
         if not _unchanged(target, data):
-            _write_atomic(target, data)
+            atomic_write_bytes(target, data)
     wanted = set(names)
     removed: list[str] = []
     unmanaged: list[str] = []
@@ -128,7 +100,7 @@ def write_manifests(objects: Sequence[Mapping[str, Any]], output_dir: Path) -> d
                 removed.append(entry.name)
             else:
                 unmanaged.append(entry.name)
-    _fsync_dir(output_dir)
+    fsync_dir(output_dir)
     return {
         "output_dir": str(output_dir),
         "files": names,
