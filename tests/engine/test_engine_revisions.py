@@ -369,7 +369,7 @@ def test_archive_refuses_draining_routed_revision(builder: EnvBuilder) -> None:
         archive_revision(env, builder.rev(1))
 
 
-def test_archive_prunes_current_revisions(builder: EnvBuilder) -> None:
+def test_archive_drops_the_revision_from_current_revisions(builder: EnvBuilder) -> None:
     env = builder.deployment(1, current_revisions=[1, 2]).revision(1).revision(2).build()
     new_env, _ = archive_revision(env, builder.rev(1))
     deployment = new_env.deployment(builder.dep(1))

@@ -132,10 +132,10 @@ def remove(ctx: OpContext, payload: BundleRemovePayload) -> dict[str, Any]:
     def transform(
         env: Environment,
     ) -> tuple[Environment, tuple[BundleDeployment, list[str]]]:
-        new_env, removed, pruned = engine.remove_bundle(env, deployment_id)
-        return new_env, (removed, pruned)
+        new_env, removed, compacted = engine.remove_bundle(env, deployment_id)
+        return new_env, (removed, compacted)
 
-    removed, pruned = audited(
+    removed, compacted = audited(
         ctx,
         env_id,
         NOUN,
@@ -144,11 +144,11 @@ def remove(ctx: OpContext, payload: BundleRemovePayload) -> dict[str, Any]:
         lambda: ctx.store.transact(env_id, transform),
         idempotency_key=payload.idempotency_key,
     )
-    for revision_id in pruned:
+    for revision_id in compacted:
         # The records are gone; their staged bundles belong to nothing any more.
         ctx.store.delete_revision_files(env_id, revision_id)
     result = bundle_summary(env_id, removed)
-    result["pruned_revision_ids"] = pruned
+    result["pruned_revision_ids"] = compacted  # the output field keeps its name
     return result
 
 
