@@ -9,21 +9,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from greentic_deployer.engine.bundles import find_deployment, resolve_customer_id
-from greentic_deployer.ops import bundles, revisions, traffic
+from greentic_deployer.ops import bundles, revisions
 from greentic_deployer.ops.audit import audited
+from greentic_deployer.ops.bundles import update_deployment
 from greentic_deployer.ops.context import OpContext
-from greentic_deployer.ops.payloads import (
-    BundleRemovePayload,
-    BundleUpdatePayload,
-    RevisionVerbPayload,
-    TrafficEntryPayload,
-    TrafficSetPayload,
-)
+from greentic_deployer.ops.revisions import warm_revision
+from greentic_deployer.ops.traffic import set_entries
 from greentic_deployer.spec.bundle import BundleDeployment, RevenueShareEntry, RouteBinding
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidArgumentError
 from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_idempotency_key
 from greentic_deployer.spec.local import LOCAL_ENV_ID
+from greentic_deployer.spec.traffic import TOTAL_BPS, TrafficEntry
 from greentic_deployer.store.errors import EnvNotFoundError
 
 if TYPE_CHECKING:
@@ -82,8 +79,53 @@ def check_override_packs(
         )
 
 
+@dataclass(frozen=True)
+class DeployTarget:
+    """The values every deploy step shares, parsed once."""
+
+    env_id: str
+    key: str | None
+    source: Path
+    bundle_id: str
+    customer_id: str
+    env: Environment
+    existing: BundleDeployment | None
+
+
 def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
     """Run the deploy algorithm; every sub-step audits itself."""
+    target = parse_target(ctx, request)
+    replayed = replayed_result(target)
+    if replayed is not None:
+        return replayed
+    refuse_route_change(target, request)
+    # Stage the files first: a bad bundle or bad overrides fail before the env changes.
+    revision_id = new_ulid()
+    staged = stage_files(ctx, target, revision_id, request.config_overrides)
+    deployment_id, superseded = record_revision(ctx, target, request, revision_id, staged)
+    warm_revision(ctx, target.env_id, revision_id, idempotency_key=target.key)
+    if target.existing is not None and request.config_overrides:
+        # Only after stage + warm, so the overrides can name packs the new revision brings.
+        update_deployment(
+            ctx,
+            target.env_id,
+            deployment_id,
+            config_overrides=request.config_overrides,
+            idempotency_key=target.key,
+        )
+    route_all_traffic(ctx, target, deployment_id, revision_id)
+    return _result(
+        target.env_id,
+        target.bundle_id,
+        deployment_id,
+        revision_id,
+        target.existing is not None,
+        superseded,
+    )
+
+
+def parse_target(ctx: OpContext, request: DeployRequest) -> DeployTarget:
+    """Check every input and find the deployment a re-deploy reuses; nothing changes yet."""
     env_id = parse_env_id(request.environment_id)
     key = parse_idempotency_key(request.idempotency_key) if request.idempotency_key else None
     source = request.bundle_path
@@ -103,56 +145,102 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
         )
     customer_id = resolve_customer_id(env_id, request.customer_id)
     env = ctx.store.load(env_id)
-    existing = find_deployment(env, bundle_id, customer_id)
+    return DeployTarget(
+        env_id=env_id,
+        key=key,
+        source=source,
+        bundle_id=bundle_id,
+        customer_id=customer_id,
+        env=env,
+        existing=find_deployment(env, bundle_id, customer_id),
+    )
 
-    if existing is not None and key is not None:
-        split = env.split_for(existing.deployment_id)
-        if split is not None and split.idempotency_key == key and split.entries:
-            return _result(
-                env_id, bundle_id, existing.deployment_id, split.entries[0].revision_id, True, []
-            )
 
+def replayed_result(target: DeployTarget) -> dict[str, Any] | None:
+    """Idempotency-key replay: the same key already routed this deployment, so answer again."""
+    existing, key = target.existing, target.key
+    if existing is None or key is None:
+        return None
+    split = target.env.split_for(existing.deployment_id)
+    if split is None or split.idempotency_key != key or not split.entries:
+        return None
+    return _result(
+        target.env_id,
+        target.bundle_id,
+        existing.deployment_id,
+        split.entries[0].revision_id,
+        True,
+        [],
+    )
+
+
+def refuse_route_change(target: DeployTarget, request: DeployRequest) -> None:
+    """A re-deploy keeps the deployment's route binding; changing it is `bundles update`."""
+    existing = target.existing
     if (
         existing is not None
         and request.route_binding is not None
         and request.route_binding != existing.route_binding
     ):
         raise ConflictError(
-            f"deployment {existing.deployment_id} of `{bundle_id}` already routes "
+            f"deployment {existing.deployment_id} of `{target.bundle_id}` already routes "
             f"{json.dumps(existing.route_binding.to_json_dict())}; a re-deploy cannot change "
             "the route binding (use `gtc op bundles update`)"
         )
 
-    # Stage the files first: a bad bundle or bad overrides fail before the env changes.
-    revision_id = new_ulid()
 
-    def stage_files() -> StagedBundle:
-        staged = revisions.stage_bundle_files(ctx, env_id, bundle_id, revision_id, source)
+def stage_files(
+    ctx: OpContext,
+    target: DeployTarget,
+    revision_id: str,
+    config_overrides: dict[str, dict[str, Any]],
+) -> StagedBundle:
+    """Stage the bundle's files and check the overrides against them (audited on failure)."""
+    env_id = target.env_id
+
+    def action() -> StagedBundle:
+        staged = revisions.stage_bundle_files(
+            ctx, env_id, target.bundle_id, revision_id, target.source
+        )
         try:
-            check_override_packs(request.config_overrides, staged, env, existing)
+            check_override_packs(config_overrides, staged, target.env, target.existing)
         except BaseException:
             ctx.store.delete_revision_files(env_id, revision_id)
             raise
         return staged
 
-    staged = audited(
+    return audited(
         ctx,
         env_id,
         "revisions",
         "stage",
-        {"revision_id": revision_id, "bundle_path": str(source)},
-        stage_files,
-        idempotency_key=key,
-        audit_success=False,  # the record step below appends the one success event
+        {"revision_id": revision_id, "bundle_path": str(target.source)},
+        action,
+        idempotency_key=target.key,
+        audit_success=False,  # record_revision appends the one success event
     )
+
+
+def record_revision(
+    ctx: OpContext,
+    target: DeployTarget,
+    request: DeployRequest,
+    revision_id: str,
+    staged: StagedBundle,
+) -> tuple[str, list[str]]:
+    """Add the deployment when new, record the staged revision; undo both if either fails.
+
+    Returns the deployment id and the revisions the new one supersedes.
+    """
+    env_id, key = target.env_id, target.key
     added_here = False
     try:
-        if existing is None:
+        if target.existing is None:
             added = bundles.add_deployment(
                 ctx,
                 env_id,
-                bundle_id=bundle_id,
-                customer_id=customer_id,
+                bundle_id=target.bundle_id,
+                customer_id=target.customer_id,
                 route_binding=request.route_binding or RouteBinding(),
                 revenue_share=request.revenue_share,
                 config_overrides=request.config_overrides or None,
@@ -162,8 +250,8 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
             added_here = True
             superseded: list[str] = []
         else:
-            deployment_id = existing.deployment_id
-            split = env.split_for(deployment_id)
+            deployment_id = target.existing.deployment_id
+            split = target.env.split_for(deployment_id)
             superseded = [e.revision_id for e in split.entries] if split is not None else []
         audited(
             ctx,
@@ -186,35 +274,23 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
         if added_here:
             # Nothing was staged into the deployment this deploy created: take it back out.
             with contextlib.suppress(GreenticError):
-                bundles.remove(
-                    ctx, BundleRemovePayload(environment_id=env_id, deployment_id=deployment_id)
-                )
+                bundles.remove_deployment(ctx, env_id, deployment_id)
         raise
-    revisions.warm(
+    return deployment_id, superseded
+
+
+def route_all_traffic(
+    ctx: OpContext, target: DeployTarget, deployment_id: str, revision_id: str
+) -> None:
+    """Send 100 % of the deployment's traffic to the new revision."""
+    key = target.key or parse_idempotency_key(f"deploy:{deployment_id}:{revision_id}")
+    set_entries(
         ctx,
-        RevisionVerbPayload(environment_id=env_id, revision_id=revision_id, idempotency_key=key),
+        target.env_id,
+        deployment_id,
+        [TrafficEntry(revision_id=revision_id, weight_bps=TOTAL_BPS)],
+        key,
     )
-    if existing is not None and request.config_overrides:
-        # Only after stage + warm, so the overrides can name packs the new revision brings.
-        bundles.update(
-            ctx,
-            BundleUpdatePayload(
-                environment_id=env_id,
-                deployment_id=deployment_id,
-                config_overrides=request.config_overrides,
-                idempotency_key=key,
-            ),
-        )
-    traffic.set_split(
-        ctx,
-        TrafficSetPayload(
-            environment_id=env_id,
-            deployment_id=deployment_id,
-            entries=[TrafficEntryPayload(revision_id=revision_id, weight_bps=10_000)],
-            idempotency_key=key or f"deploy:{deployment_id}:{revision_id}",
-        ),
-    )
-    return _result(env_id, bundle_id, deployment_id, revision_id, existing is not None, superseded)
 
 
 def _result(

@@ -154,8 +154,18 @@ def _stage_bundle(
 
 def warm(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
     """Walk staged → warming → ready behind a (passing) health gate."""
-    env_id = parse_env_id(payload.environment_id)
-    revision_id = parse_ulid(payload.revision_id, "revision_id")
+    return warm_revision(
+        ctx,
+        parse_env_id(payload.environment_id),
+        parse_ulid(payload.revision_id, "revision_id"),
+        idempotency_key=payload.idempotency_key,
+    )
+
+
+def warm_revision(
+    ctx: OpContext, env_id: str, revision_id: str, *, idempotency_key: str | None = None
+) -> dict[str, Any]:
+    """The audited `revisions warm` use-case on already-parsed values."""
     now = ctx.now()
 
     def action() -> Revision:
@@ -167,7 +177,7 @@ def warm(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
             ),
         )
 
-    return _lifecycle_verb(ctx, env_id, "warm", revision_id, payload, action)
+    return _lifecycle_verb(ctx, env_id, "warm", revision_id, idempotency_key, action)
 
 
 def drain(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
@@ -179,7 +189,7 @@ def drain(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
         env_id,
         "drain",
         revision_id,
-        payload,
+        payload.idempotency_key,
         lambda: ctx.store.transact(env_id, lambda env: engine.drain_revision(env, revision_id)),
     )
 
@@ -193,7 +203,7 @@ def archive(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
         env_id,
         "archive",
         revision_id,
-        payload,
+        payload.idempotency_key,
         lambda: ctx.store.transact(env_id, lambda env: engine.archive_revision(env, revision_id)),
     )
 
@@ -203,7 +213,7 @@ def _lifecycle_verb(
     env_id: str,
     verb: str,
     revision_id: str,
-    payload: RevisionVerbPayload,
+    idempotency_key: str | None,
     action: Callable[[], Revision],
 ) -> dict[str, Any]:
     revision = audited(
@@ -213,7 +223,7 @@ def _lifecycle_verb(
         verb,
         {"revision_id": revision_id},
         action,
-        idempotency_key=payload.idempotency_key,
+        idempotency_key=idempotency_key,
     )
     return revision_summary(revision)
 

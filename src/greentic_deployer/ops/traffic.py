@@ -62,10 +62,28 @@ def _generations(outcome: engine.TrafficOutcome) -> tuple[int | None, int | None
 
 def set_split(ctx: OpContext, payload: TrafficSetPayload) -> dict[str, Any]:
     """Set a deployment's split (every entry `ready`, weights summing to exactly 10000 bps)."""
-    env_id = parse_env_id(payload.environment_id)
-    deployment_id = parse_ulid(payload.deployment_id, "deployment_id")
-    key = parse_idempotency_key(payload.idempotency_key)
-    entries = [entry_from_payload(e) for e in payload.entries]
+    return set_entries(
+        ctx,
+        parse_env_id(payload.environment_id),
+        parse_ulid(payload.deployment_id, "deployment_id"),
+        [entry_from_payload(e) for e in payload.entries],
+        parse_idempotency_key(payload.idempotency_key),
+        updated_by=payload.updated_by,
+        authorization_ref=payload.authorization_ref,
+    )
+
+
+def set_entries(
+    ctx: OpContext,
+    env_id: str,
+    deployment_id: str,
+    entries: list[TrafficEntry],
+    key: str,
+    *,
+    updated_by: str = "operator",
+    authorization_ref: str = "auth.json",
+) -> dict[str, Any]:
+    """The audited `traffic set` use-case on already-parsed values."""
     now = ctx.now()
 
     def action() -> engine.TrafficOutcome:
@@ -78,8 +96,8 @@ def set_split(ctx: OpContext, payload: TrafficSetPayload) -> dict[str, Any]:
                 entries,
                 key,
                 now,
-                updated_by=payload.updated_by,
-                authorization_ref=payload.authorization_ref,
+                updated_by=updated_by,
+                authorization_ref=authorization_ref,
             )
             return outcome.environment, outcome
 
