@@ -110,7 +110,9 @@ def test_stage_unknown_deployment_not_found(builder: EnvBuilder, now: datetime) 
         stage_revision(env, StageRequest(builder.rev(1), builder.dep(2), "d"), now)
     assert info.value.deployment_id == builder.dep(2)
     assert info.value.kind == "not-found"
-    assert "op bundles list" in info.value.message
+    assert info.value.message == (
+        f"deployment {builder.dep(2)} not found in environment `{env.environment_id}`"
+    )
 
 
 def test_stage_rejects_non_ulid_ids(builder: EnvBuilder, now: datetime) -> None:
