@@ -125,7 +125,7 @@ def test_update_binding_unbound(builder: EnvBuilder) -> None:
     with pytest.raises(BindingNotFoundError) as info:
         update_binding(builder.build(), S.deployer, K8S, "builtin")
     assert info.value.kind == "not-found"
-    assert "op env-packs add" in info.value.message
+    assert info.value.slot == S.deployer
 
 
 def test_rollback_binding_restores(builder: EnvBuilder) -> None:

@@ -294,16 +294,16 @@ def test_remove_drops_deployment_and_archived_revisions(builder: EnvBuilder) -> 
         .revision(3, deployment=1, lifecycle=L.archived)
         .build()
     )
-    new_env, removed, pruned = remove_bundle(env, builder.dep(1))
+    new_env, removed, compacted = remove_bundle(env, builder.dep(1))
     assert removed == env.bundles[0]
-    assert pruned == [builder.rev(1), builder.rev(3)]
+    assert compacted == [builder.rev(1), builder.rev(3)]
     assert [b.deployment_id for b in new_env.bundles] == [builder.dep(2)]
     assert [r.revision_id for r in new_env.revisions] == [builder.rev(2)]
 
 
 def test_remove_without_revisions(builder: EnvBuilder) -> None:
-    _, _, pruned = remove_bundle(builder.deployment().build(), builder.dep(1))
-    assert pruned == []
+    _, _, compacted = remove_bundle(builder.deployment().build(), builder.dep(1))
+    assert compacted == []
 
 
 def test_remove_refuses_live_split(builder: EnvBuilder) -> None:

@@ -45,7 +45,7 @@ def test_not_found_family() -> None:
         assert isinstance(err, NotFoundError)
         assert err.kind == "not-found"
         assert "`prod`" in str(err)
-        assert "`op " in str(err)  # every message says what to do next
+        assert "`op " not in str(err)  # the next step is the CLI's hint (cli/hints.py)
 
 
 def test_conflict_family() -> None:

@@ -110,7 +110,9 @@ def test_stage_unknown_deployment_not_found(builder: EnvBuilder, now: datetime) 
         stage_revision(env, StageRequest(builder.rev(1), builder.dep(2), "d"), now)
     assert info.value.deployment_id == builder.dep(2)
     assert info.value.kind == "not-found"
-    assert "op bundles list" in info.value.message
+    assert info.value.message == (
+        f"deployment {builder.dep(2)} not found in environment `{env.environment_id}`"
+    )
 
 
 def test_stage_rejects_non_ulid_ids(builder: EnvBuilder, now: datetime) -> None:
@@ -369,7 +371,7 @@ def test_archive_refuses_draining_routed_revision(builder: EnvBuilder) -> None:
         archive_revision(env, builder.rev(1))
 
 
-def test_archive_prunes_current_revisions(builder: EnvBuilder) -> None:
+def test_archive_drops_the_revision_from_current_revisions(builder: EnvBuilder) -> None:
     env = builder.deployment(1, current_revisions=[1, 2]).revision(1).revision(2).build()
     new_env, _ = archive_revision(env, builder.rev(1))
     deployment = new_env.deployment(builder.dep(1))

@@ -308,7 +308,7 @@ def test_rollback_without_split(builder: EnvBuilder, now: datetime) -> None:
     with pytest.raises(SplitNotFoundError) as info:
         rollback_traffic(two_ready(builder), builder.dep(1), now)
     assert info.value.kind == "not-found"
-    assert "op traffic set" in info.value.message
+    assert info.value.deployment_id == builder.dep(1)
 
 
 def test_rollback_unknown_deployment(builder: EnvBuilder, now: datetime) -> None:

@@ -65,7 +65,7 @@ def test_overrides_on_a_fresh_deploy_are_recorded(ctx: OpContext) -> None:
     assert ctx.store.load("local").bundles[0].config_overrides == {"hello-pack": {"k": 1}}
 
 
-def test_bundles_remove_deletes_the_pruned_revision_directories(ctx: OpContext) -> None:
+def test_bundles_remove_deletes_the_compacted_revision_directories(ctx: OpContext) -> None:
     init(ctx)
     result = deploy(ctx, DeployRequest(bundle_path=EXAMPLE_BUNDLE))
     dep, rid = result["deployment_id"], result["revision_id"]

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from greentic_deployer.ops.payloads import TrafficEntryPayload
 from greentic_deployer.ops.traffic import entry_from_payload, parse_entry_arg
+from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.errors import InvalidArgumentError
-from greentic_deployer.spec.traffic import U32_MAX
 
 RID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 

@@ -73,7 +73,6 @@ def test_fixture_is_the_documented_environment() -> None:
         assert [(p.pack_id, p.version, p.digest) for p in revision.pack_list] == [
             ("greentic.fixture.pack", "0.0.0", ZERO_DIGEST)
         ]
-    assert ZERO_DIGEST == "sha256:" + "0" * 64
     assert [
         (s.deployment_id, s.generation, [(e.revision_id, e.weight_bps) for e in s.entries])
         for s in env.traffic_splits

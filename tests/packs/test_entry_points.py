@@ -131,24 +131,15 @@ def test_broken_entry_points_are_warnings_not_crashes(
 
 def test_default_registry_is_builtins_plus_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
     _install(monkeypatch, acme_echo=f"{example_third_party.__name__}:env_pack")
-    builtins.default_registry.cache_clear()
-    try:
-        registry = builtins.default_registry()
-        assert builtins.default_registry() is registry  # built once per process
-        paths = [h.descriptor_path for h in registry.handlers()]
-        builtin_paths = [h.descriptor_path for h in builtins.builtin_handlers()]
-        assert paths[: len(builtin_paths)] == builtin_paths
-        assert "acme.deployer.echo" in paths
-    finally:
-        builtins.default_registry.cache_clear()
+    registry = builtins.default_registry()
+    paths = [h.descriptor_path for h in registry.handlers()]
+    builtin_paths = [h.descriptor_path for h in builtins.builtin_handlers()]
+    assert paths[: len(builtin_paths)] == builtin_paths
+    assert "acme.deployer.echo" in paths
 
 
 def test_no_entry_points_means_builtins_only() -> None:
-    builtins.default_registry.cache_clear()
-    try:
-        registry = builtins.default_registry()
-        assert {h.descriptor_path for h in builtins.builtin_handlers()} <= {
-            h.descriptor_path for h in registry.handlers()
-        }
-    finally:
-        builtins.default_registry.cache_clear()
+    registry = builtins.default_registry()
+    assert {h.descriptor_path for h in builtins.builtin_handlers()} <= {
+        h.descriptor_path for h in registry.handlers()
+    }

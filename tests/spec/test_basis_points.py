@@ -6,8 +6,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.errors import SpecError, SpecErrorCode
-from greentic_deployer.spec.traffic import TOTAL_BPS, U32_MAX, check_basis_points
+from greentic_deployer.spec.traffic import TOTAL_BPS, check_basis_points
 
 u32 = st.integers(0, U32_MAX)
 small = st.integers(0, TOTAL_BPS)

@@ -86,6 +86,16 @@ def test_lifecycle_cluster_presence() -> None:
     assert present == {Lifecycle.warming, Lifecycle.ready, Lifecycle.draining}
 
 
+def test_retained_live_and_present_are_nested_concepts() -> None:
+    """Every present revision is live, every live one retained; each drops one more state."""
+    retained = {s for s in Lifecycle if s.is_retained}
+    live = {s for s in Lifecycle if s.is_live}
+    present = {s for s in Lifecycle if s.has_cluster_presence}
+    assert retained == set(Lifecycle) - {Lifecycle.archived}
+    assert live == retained - {Lifecycle.inactive}
+    assert present == live - {Lifecycle.staged, Lifecycle.failed}
+
+
 # -- numeric bounds at parse time ----------------------------------------------------
 
 

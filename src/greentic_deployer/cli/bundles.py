@@ -6,16 +6,13 @@ from typing import Annotated, Any
 
 import typer
 
+from greentic_deployer.cli import verbs
+from greentic_deployer.cli.options import DeploymentOpt, EnvArg, KeyOpt
 from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
 
 app = typer.Typer(
     help="Deploy a bundle for a customer: add, update, remove, list.", no_args_is_help=True
 )
-NOUN = "bundles"
-
-EnvArg = Annotated[str | None, typer.Argument(help="Environment id.")]
-KeyOpt = Annotated[str | None, typer.Option("--idempotency-key", help="Recorded in the audit log.")]
-DeploymentOpt = Annotated[str | None, typer.Option("--deployment", help="Deployment ULID.")]
 
 
 def _route(
@@ -51,9 +48,7 @@ def add(
     """Add a deployment of a bundle for a customer."""
     run_payload_verb(
         ctx,
-        NOUN,
-        "add",
-        "BundleAddPayload",
+        verbs.BUNDLES_ADD,
         {
             "environment_id": environment_id,
             "bundle_id": bundle_id,
@@ -61,8 +56,6 @@ def add(
             "route_binding": _route(host, path_prefix, tenant, team),
             "idempotency_key": idempotency_key,
         },
-        ("environment_id", "bundle_id"),
-        "bundles:add",
     )
 
 
@@ -77,17 +70,13 @@ def update(
     """Change a deployment's status (route, revenue share and overrides via --answers)."""
     run_payload_verb(
         ctx,
-        NOUN,
-        "update",
-        "BundleUpdatePayload",
+        verbs.BUNDLES_UPDATE,
         {
             "environment_id": environment_id,
             "deployment_id": deployment,
             "status": status,
             "idempotency_key": idempotency_key,
         },
-        ("environment_id", "deployment_id"),
-        "bundles:update",
     )
 
 
@@ -101,16 +90,12 @@ def remove(
     """Remove a deployment with no split and no live revision."""
     run_payload_verb(
         ctx,
-        NOUN,
-        "remove",
-        "BundleRemovePayload",
+        verbs.BUNDLES_REMOVE,
         {
             "environment_id": environment_id,
             "deployment_id": deployment,
             "idempotency_key": idempotency_key,
         },
-        ("environment_id", "deployment_id"),
-        "bundles:remove",
     )
 
 
@@ -120,6 +105,4 @@ def list_cmd(
     environment_id: Annotated[str | None, typer.Argument(help="Environment id.")] = None,
 ) -> None:
     """List an environment's deployments."""
-    run_positional_verb(
-        ctx, NOUN, "list", "<environment_id>", "bundles:list_bundles", environment_id
-    )
+    run_positional_verb(ctx, verbs.BUNDLES_LIST, environment_id)

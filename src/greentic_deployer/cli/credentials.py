@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
+from greentic_deployer.cli import verbs
 from greentic_deployer.cli.payload_verb import run_positional_verb
 
 app = typer.Typer(help="Deployer credential requirements and probes.", no_args_is_help=True)
-NOUN = "credentials"
 
 
 @app.command()
@@ -18,6 +18,4 @@ def requirements(
     environment_id: Annotated[str | None, typer.Argument(help="Environment id.")] = None,
 ) -> None:
     """Probe what the environment's deployer needs, with pass/fail for each capability."""
-    run_positional_verb(
-        ctx, NOUN, "requirements", "<environment_id>", "credentials:requirements", environment_id
-    )
+    run_positional_verb(ctx, verbs.CREDENTIALS_REQUIREMENTS, environment_id)

@@ -9,6 +9,7 @@ import typer
 
 from greentic_deployer.cli.common import op_context, options, payload_schema
 from greentic_deployer.cli.envelope import run_verb
+from greentic_deployer.spec.local import LOCAL_ENV_ID
 
 NOUN = "deploy"
 
@@ -18,7 +19,7 @@ def deploy(
     bundle: Annotated[
         Path | None, typer.Option("--bundle", help=".gtbundle file (required unless --answers).")
     ] = None,
-    env: Annotated[str, typer.Option("--env", help="Target environment.")] = "local",
+    env: Annotated[str, typer.Option("--env", help="Target environment.")] = LOCAL_ENV_ID,
     bundle_id: Annotated[
         str | None, typer.Option("--bundle-id", help="Default: the file stem.")
     ] = None,
@@ -68,9 +69,9 @@ def deploy(
     opts = options(ctx)
 
     def action() -> Any:
+        from greentic_deployer.ops.answers_file import load_answers_file, parse_payload
         from greentic_deployer.ops.deploy import deploy as run_deploy
         from greentic_deployer.ops.deploy_input import request_from_flags, request_from_payload
-        from greentic_deployer.ops.payload import load_answers_file, parse_payload
         from greentic_deployer.ops.payloads import DeployPayload
         from greentic_deployer.spec.errors import InvalidArgumentError
 

@@ -7,20 +7,20 @@ from typing import Annotated
 
 import typer
 
+from greentic_deployer.cli import verbs
 from greentic_deployer.cli.common import (
     op_context,
     options,
     positional_schema,
 )
 from greentic_deployer.cli.envelope import run_verb
+from greentic_deployer.cli.options import EnvArg
 from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
 
 app = typer.Typer(
     help="Create, inspect, bootstrap, render and retire environments.", no_args_is_help=True
 )
 NOUN = "env"
-
-EnvArg = Annotated[str | None, typer.Argument(help="Environment id.")]
 
 
 @app.command()
@@ -40,9 +40,7 @@ def create(
     """Create an empty environment (never overwrites an existing one)."""
     run_payload_verb(
         ctx,
-        NOUN,
-        "create",
-        "CreateEnvPayload",
+        verbs.ENV_CREATE,
         {
             "environment_id": environment_id,
             "name": name,
@@ -51,8 +49,6 @@ def create(
             "listen_addr": listen_addr,
             "public_base_url": public_url,
         },
-        ("environment_id", "name"),
-        "env:create",
     )
 
 
@@ -69,9 +65,7 @@ def update(
     """Change only the given fields: name, region, tenant, listen address, public URL."""
     run_payload_verb(
         ctx,
-        NOUN,
-        "update",
-        "UpdateEnvPayload",
+        verbs.ENV_UPDATE,
         {
             "environment_id": environment_id,
             "name": name,
@@ -80,8 +74,6 @@ def update(
             "listen_addr": listen_addr,
             "public_base_url": public_url,
         },
-        ("environment_id",),
-        "env:update",
     )
 
 
@@ -94,15 +86,7 @@ def set_public_url(
     ] = None,
 ) -> None:
     """Validate and set the environment's public base URL."""
-    run_positional_verb(
-        ctx,
-        NOUN,
-        "set-public-url",
-        "<environment_id> <public_base_url>",
-        "env:set_public_url",
-        environment_id,
-        url,
-    )
+    run_positional_verb(ctx, verbs.ENV_SET_PUBLIC_URL, environment_id, url)
 
 
 @app.command()
@@ -128,19 +112,19 @@ def init(
 @app.command("list")
 def list_cmd(ctx: typer.Context) -> None:
     """List every environment in the store."""
-    run_positional_verb(ctx, NOUN, "list", "(none)", "env:list_envs")
+    run_positional_verb(ctx, verbs.ENV_LIST)
 
 
 @app.command()
 def show(ctx: typer.Context, environment_id: EnvArg = None) -> None:
     """Print the full environment document and its runtime document."""
-    run_positional_verb(ctx, NOUN, "show", "<environment_id>", "env:show", environment_id)
+    run_positional_verb(ctx, verbs.ENV_SHOW, environment_id)
 
 
 @app.command()
 def doctor(ctx: typer.Context, environment_id: EnvArg = None) -> None:
     """Re-validate and resolve every binding against the env-pack registry."""
-    run_positional_verb(ctx, NOUN, "doctor", "<environment_id>", "doctor:doctor", environment_id)
+    run_positional_verb(ctx, verbs.ENV_DOCTOR, environment_id)
 
 
 @app.command()
@@ -150,15 +134,7 @@ def destroy(
     confirm: Annotated[bool, typer.Option("--confirm", help="Required: really retire it.")] = False,
 ) -> None:
     """Retire an environment with nothing live (moved to <store-root>/.retired/)."""
-    run_positional_verb(
-        ctx,
-        NOUN,
-        "destroy",
-        "<environment_id> --confirm",
-        "env:destroy",
-        environment_id,
-        confirm=confirm,
-    )
+    run_positional_verb(ctx, verbs.ENV_DESTROY, environment_id, confirm=confirm)
 
 
 @app.command()
@@ -178,13 +154,4 @@ def render(
     ] = None,
 ) -> None:
     """Render the deployer's manifests for an environment (read-only)."""
-    run_positional_verb(
-        ctx,
-        NOUN,
-        "render",
-        "<environment_id> [--kind path[@version]] [--output DIR]",
-        "render:render",
-        environment_id,
-        kind=kind,
-        output_dir=output,
-    )
+    run_positional_verb(ctx, verbs.ENV_RENDER, environment_id, kind=kind, output_dir=output)

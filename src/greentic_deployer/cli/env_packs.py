@@ -6,14 +6,14 @@ from typing import Annotated
 
 import typer
 
+from greentic_deployer.cli import verbs
+from greentic_deployer.cli.options import EnvArg, KeyOpt
 from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
 
 app = typer.Typer(
     help="Bind capability slots (deployer, secrets, …) to pack kinds.", no_args_is_help=True
 )
-NOUN = "env-packs"
 
-EnvArg = Annotated[str | None, typer.Argument(help="Environment id.")]
 SlotOpt = Annotated[
     str | None,
     typer.Option(help="deployer, secrets, telemetry, sessions, state or revocation."),
@@ -26,7 +26,6 @@ AnswersRefOpt = Annotated[
         "--answers-ref", help="Env-relative wizard answers file (env-packs/<slot>/answers.json)."
     ),
 ]
-KeyOpt = Annotated[str | None, typer.Option("--idempotency-key", help="Recorded in the audit log.")]
 
 
 def _binding_verb(
@@ -42,9 +41,7 @@ def _binding_verb(
     """`add` and `update` take the same binding payload."""
     run_payload_verb(
         ctx,
-        NOUN,
-        verb,
-        "BindingPayload",
+        verbs.ENV_PACKS_ADD if verb == "add" else verbs.ENV_PACKS_UPDATE,
         {
             "environment_id": environment_id,
             "slot": slot,
@@ -53,8 +50,6 @@ def _binding_verb(
             "answers_ref": answers_ref,
             "idempotency_key": idempotency_key,
         },
-        ("environment_id", "slot", "kind", "pack_ref"),
-        f"env_packs:{verb}",
     )
 
 
@@ -96,12 +91,8 @@ def remove(
     """Unbind a slot."""
     run_payload_verb(
         ctx,
-        NOUN,
-        "remove",
-        "BindingSlotPayload",
+        verbs.ENV_PACKS_REMOVE,
         {"environment_id": environment_id, "slot": slot, "idempotency_key": idempotency_key},
-        ("environment_id", "slot"),
-        "env_packs:remove",
     )
 
 
@@ -115,12 +106,8 @@ def rollback(
     """Restore a slot's previous binding (one step)."""
     run_payload_verb(
         ctx,
-        NOUN,
-        "rollback",
-        "BindingSlotPayload",
+        verbs.ENV_PACKS_ROLLBACK,
         {"environment_id": environment_id, "slot": slot, "idempotency_key": idempotency_key},
-        ("environment_id", "slot"),
-        "env_packs:rollback",
     )
 
 
@@ -130,6 +117,4 @@ def list_cmd(
     environment_id: Annotated[str | None, typer.Argument(help="Environment id.")] = None,
 ) -> None:
     """List an environment's bindings."""
-    run_positional_verb(
-        ctx, NOUN, "list", "<environment_id>", "env_packs:list_bindings", environment_id
-    )
+    run_positional_verb(ctx, verbs.ENV_PACKS_LIST, environment_id)

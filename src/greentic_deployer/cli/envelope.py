@@ -52,7 +52,9 @@ def run_verb(
     try:
         result = action()
     except GreenticError as exc:
-        emit_failure(noun, verb, exc.kind, exc.message)
+        from greentic_deployer.cli.hints import user_message
+
+        emit_failure(noun, verb, exc.kind, user_message(exc))
     except OSError as exc:
         emit_failure(noun, verb, "io", f"{exc.strerror or exc}: {exc.filename or ''}".strip(": "))
     except KeyboardInterrupt:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from greentic_deployer.cli import verbs
+from greentic_deployer.cli.options import EnvArg, KeyOpt, RevArg
 from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
 
 app = typer.Typer(help="Stage, warm, drain and archive immutable revisions.", no_args_is_help=True)
-NOUN = "revisions"
-
-EnvArg = Annotated[str | None, typer.Argument(help="Environment id.")]
-RevArg = Annotated[str | None, typer.Argument(help="Revision ULID.")]
-KeyOpt = Annotated[str | None, typer.Option("--idempotency-key", help="Recorded in the audit log.")]
 
 
 @app.command()
@@ -33,9 +30,7 @@ def stage(
     """Stage a new revision from a .gtbundle (copied, hashed, extracted, packs pinned)."""
     run_payload_verb(
         ctx,
-        NOUN,
-        "stage",
-        "StagePayload",
+        verbs.REVISIONS_STAGE,
         {
             "environment_id": environment_id,
             "deployment_id": deployment,
@@ -43,20 +38,18 @@ def stage(
             "drain_seconds": drain_seconds,
             "idempotency_key": idempotency_key,
         },
-        ("environment_id", "deployment_id", "bundle_path"),
-        "revisions:stage",
     )
 
 
-def _verb(ctx: typer.Context, verb: str, env: str | None, rid: str | None, key: str | None) -> None:
+def _verb(
+    ctx: typer.Context,
+    entry: verbs.PayloadVerb[Any],
+    env: str | None,
+    rid: str | None,
+    key: str | None,
+) -> None:
     run_payload_verb(
-        ctx,
-        NOUN,
-        verb,
-        "RevisionVerbPayload",
-        {"environment_id": env, "revision_id": rid, "idempotency_key": key},
-        ("environment_id", "revision_id"),
-        f"revisions:{verb}",
+        ctx, entry, {"environment_id": env, "revision_id": rid, "idempotency_key": key}
     )
 
 
@@ -68,7 +61,7 @@ def warm(
     idempotency_key: KeyOpt = None,
 ) -> None:
     """Warm a staged revision until it is ready."""
-    _verb(ctx, "warm", environment_id, revision_id, idempotency_key)
+    _verb(ctx, verbs.REVISIONS_WARM, environment_id, revision_id, idempotency_key)
 
 
 @app.command()
@@ -79,7 +72,7 @@ def drain(
     idempotency_key: KeyOpt = None,
 ) -> None:
     """Start draining a ready revision."""
-    _verb(ctx, "drain", environment_id, revision_id, idempotency_key)
+    _verb(ctx, verbs.REVISIONS_DRAIN, environment_id, revision_id, idempotency_key)
 
 
 @app.command()
@@ -90,7 +83,7 @@ def archive(
     idempotency_key: KeyOpt = None,
 ) -> None:
     """Archive a revision that no traffic split routes to."""
-    _verb(ctx, "archive", environment_id, revision_id, idempotency_key)
+    _verb(ctx, verbs.REVISIONS_ARCHIVE, environment_id, revision_id, idempotency_key)
 
 
 @app.command("list")
@@ -99,6 +92,4 @@ def list_cmd(
     environment_id: Annotated[str | None, typer.Argument(help="Environment id.")] = None,
 ) -> None:
     """List an environment's revisions."""
-    run_positional_verb(
-        ctx, NOUN, "list", "<environment_id>", "revisions:list_revisions", environment_id
-    )
+    run_positional_verb(ctx, verbs.REVISIONS_LIST, environment_id)

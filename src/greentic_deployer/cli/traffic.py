@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from greentic_deployer.cli import verbs
+from greentic_deployer.cli.options import DeploymentOpt, EnvArg
 from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
 
 app = typer.Typer(
@@ -13,9 +15,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 NOUN = "traffic"
-
-EnvArg = Annotated[str | None, typer.Argument(help="Environment id.")]
-DeploymentOpt = Annotated[str | None, typer.Option("--deployment", help="Deployment ULID.")]
 
 
 def _entries(args: list[str] | None) -> list[dict[str, object]] | None:
@@ -67,9 +66,7 @@ def set_cmd(
         emit_failure(NOUN, "set", exc.kind, exc.message)
     run_payload_verb(
         ctx,
-        NOUN,
-        "set",
-        "TrafficSetPayload",
+        verbs.TRAFFIC_SET,
         {
             "environment_id": environment_id,
             "deployment_id": deployment,
@@ -78,8 +75,6 @@ def set_cmd(
             "updated_by": updated_by,
             "authorization_ref": authorization_ref,
         },
-        ("environment_id", "deployment_id", "entries", "idempotency_key"),
-        "traffic:set_split",
     )
 
 
@@ -88,15 +83,7 @@ def show(
     ctx: typer.Context, environment_id: EnvArg = None, deployment: DeploymentOpt = None
 ) -> None:
     """Show a deployment's current split."""
-    run_positional_verb(
-        ctx,
-        NOUN,
-        "show",
-        "<environment_id> --deployment <ULID>",
-        "traffic:show",
-        environment_id,
-        deployment,
-    )
+    run_positional_verb(ctx, verbs.TRAFFIC_SHOW, environment_id, deployment)
 
 
 @app.command()
@@ -104,15 +91,7 @@ def rollback(
     ctx: typer.Context, environment_id: EnvArg = None, deployment: DeploymentOpt = None
 ) -> None:
     """Restore the previous split (one step)."""
-    run_positional_verb(
-        ctx,
-        NOUN,
-        "rollback",
-        "<environment_id> --deployment <ULID>",
-        "traffic:rollback",
-        environment_id,
-        deployment,
-    )
+    run_positional_verb(ctx, verbs.TRAFFIC_ROLLBACK, environment_id, deployment)
 
 
 @app.command()
@@ -120,12 +99,4 @@ def clear(
     ctx: typer.Context, environment_id: EnvArg = None, deployment: DeploymentOpt = None
 ) -> None:
     """Remove a deployment's split entirely (then drain and archive its revisions)."""
-    run_positional_verb(
-        ctx,
-        NOUN,
-        "clear",
-        "<environment_id> --deployment <ULID>",
-        "traffic:clear",
-        environment_id,
-        deployment,
-    )
+    run_positional_verb(ctx, verbs.TRAFFIC_CLEAR, environment_id, deployment)

@@ -13,10 +13,10 @@ from greentic_deployer.spec.host import (
     parse_public_base_url,
 )
 from greentic_deployer.spec.ids import parse_pack_descriptor
+from greentic_deployer.spec.local import LOCAL_ENV_ID
 from greentic_deployer.spec.slots import CORE_SLOTS, CapabilitySlot
 from greentic_deployer.spec.stash import SnapshotMissingError, decode_stash, encode_stash
 
-LOCAL_ENV_ID = "local"
 LOCAL_ENV_NAME = "local"
 
 _OWN_NOUNS = {

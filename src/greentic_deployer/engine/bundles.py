@@ -19,9 +19,8 @@ from greentic_deployer.spec.bundle import (
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import parse_ulid
-from greentic_deployer.spec.revision import Lifecycle
+from greentic_deployer.spec.local import LOCAL_ENV_ID
 
-LOCAL_ENV_ID = "local"
 LOCAL_DEFAULT_CUSTOMER = "local-dev"
 
 ConfigOverridesInput = Mapping[str, Mapping[str, Any]]
@@ -130,19 +129,23 @@ def update_bundle(
 def remove_bundle(
     env: Environment, deployment_id: str
 ) -> tuple[Environment, BundleDeployment, list[str]]:
-    """Drop a deployment with no split and only archived revisions; returns pruned revision ids."""
+    """Drop a deployment with no split and only archived revisions.
+
+    Returns the ids of the revision records compacted away with it; deleting their files is
+    the caller's job.
+    """
     current = require_deployment(env, parse_ulid(deployment_id, "deployment_id"))
     dep_id = current.deployment_id
     split_count = sum(1 for s in env.traffic_splits if s.deployment_id == dep_id)
     own = [r for r in env.revisions if r.deployment_id == dep_id]
-    live_revisions = sum(1 for r in own if r.lifecycle != Lifecycle.archived)
+    live_revisions = sum(1 for r in own if r.lifecycle.is_retained)
     if split_count or live_revisions:
         raise BundleStillLiveError(dep_id, split_count, live_revisions)
-    pruned = [r.revision_id for r in own]
+    compacted = [r.revision_id for r in own]
     removed = env.model_copy(
         update={
             "bundles": [b for b in env.bundles if b.deployment_id != dep_id],
             "revisions": [r for r in env.revisions if r.deployment_id != dep_id],
         }
     )
-    return validated(removed), current, pruned
+    return validated(removed), current, compacted

@@ -42,10 +42,7 @@ class RevisionNotFoundError(NotFoundError):
     """The revision id names no revision of the environment."""
 
     def __init__(self, env_id: str, revision_id: str) -> None:
-        super().__init__(
-            f"revision {revision_id} not found in environment `{env_id}`; "
-            "list revisions with `op revisions list`"
-        )
+        super().__init__(f"revision {revision_id} not found in environment `{env_id}`")
         self.env_id = env_id
         self.revision_id = revision_id
 
@@ -54,10 +51,7 @@ class DeploymentNotFoundError(NotFoundError):
     """The deployment id names no bundle deployment of the environment."""
 
     def __init__(self, env_id: str, deployment_id: str) -> None:
-        super().__init__(
-            f"deployment {deployment_id} not found in environment `{env_id}`; "
-            "list deployments with `op bundles list`"
-        )
+        super().__init__(f"deployment {deployment_id} not found in environment `{env_id}`")
         self.env_id = env_id
         self.deployment_id = deployment_id
 
@@ -67,8 +61,7 @@ class SplitNotFoundError(NotFoundError):
 
     def __init__(self, env_id: str, deployment_id: str) -> None:
         super().__init__(
-            f"deployment {deployment_id} in environment `{env_id}` has no traffic split; "
-            "set one with `op traffic set`"
+            f"deployment {deployment_id} in environment `{env_id}` has no traffic split"
         )
         self.env_id = env_id
         self.deployment_id = deployment_id
@@ -78,9 +71,7 @@ class BindingNotFoundError(NotFoundError):
     """The capability slot is not bound in the environment."""
 
     def __init__(self, env_id: str, slot: str) -> None:
-        super().__init__(
-            f"slot `{slot}` is not bound in environment `{env_id}`; bind it with `op env-packs add`"
-        )
+        super().__init__(f"slot `{slot}` is not bound in environment `{env_id}`")
         self.env_id = env_id
         self.slot = slot
 

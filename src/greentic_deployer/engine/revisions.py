@@ -179,8 +179,8 @@ def archive_revision(env: Environment, revision_id: str) -> tuple[Environment, R
         raise ActiveTrafficReferenceError(rid, references)
     deployment = walked_env.deployment(archived.deployment_id)
     if deployment is not None and rid in deployment.current_revisions:
-        pruned = deployment.model_copy(
+        trimmed = deployment.model_copy(
             update={"current_revisions": [r for r in deployment.current_revisions if r != rid]}
         )
-        walked_env = validated(with_deployment(walked_env, pruned))
+        walked_env = validated(with_deployment(walked_env, trimmed))
     return walked_env, archived

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 from greentic_deployer.engine import bundles as engine
@@ -17,6 +16,7 @@ from greentic_deployer.ops.payloads import (
 from greentic_deployer.ops.summaries import bundle_summary
 from greentic_deployer.spec.bundle import (
     BundleDeployment,
+    DeploymentStatus,
     RevenueShareEntry,
     RouteBinding,
     default_revenue_share,
@@ -96,23 +96,46 @@ def add_deployment(
 
 def update(ctx: OpContext, payload: BundleUpdatePayload) -> dict[str, Any]:
     """Change status, route binding, revenue share or (wholesale) config overrides."""
-    env_id = parse_env_id(payload.environment_id)
-    deployment_id = parse_ulid(payload.deployment_id, "deployment_id")
-    route = payload.route_binding.to_spec() if payload.route_binding is not None else None
+    return update_deployment(
+        ctx,
+        parse_env_id(payload.environment_id),
+        parse_ulid(payload.deployment_id, "deployment_id"),
+        status=payload.status,
+        route_binding=(
+            payload.route_binding.to_spec() if payload.route_binding is not None else None
+        ),
+        revenue_share=revenue_share(payload.revenue_share),
+        config_overrides=payload.config_overrides,
+        idempotency_key=payload.idempotency_key,
+    )
+
+
+def update_deployment(
+    ctx: OpContext,
+    env_id: str,
+    deployment_id: str,
+    *,
+    status: DeploymentStatus | None = None,
+    route_binding: RouteBinding | None = None,
+    revenue_share: list[RevenueShareEntry] | None = None,
+    config_overrides: dict[str, dict[str, Any]] | None = None,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """The audited `bundles update` use-case on already-parsed values."""
 
     def transform(env: Environment) -> tuple[Environment, BundleDeployment]:
         return engine.update_bundle(
             env,
             deployment_id,
-            status=payload.status,
-            route_binding=route,
-            revenue_share=revenue_share(payload.revenue_share),
-            config_overrides=payload.config_overrides,
+            status=status,
+            route_binding=route_binding,
+            revenue_share=revenue_share,
+            config_overrides=config_overrides,
         )
 
     target: dict[str, Any] = {"deployment_id": deployment_id}
-    if payload.config_overrides is not None:
-        target["config_overrides"] = redact_config_overrides(payload.config_overrides)
+    if config_overrides is not None:
+        target["config_overrides"] = redact_config_overrides(config_overrides)
     deployment = audited(
         ctx,
         env_id,
@@ -120,36 +143,46 @@ def update(ctx: OpContext, payload: BundleUpdatePayload) -> dict[str, Any]:
         "update",
         target,
         lambda: ctx.store.transact(env_id, transform),
-        idempotency_key=payload.idempotency_key,
+        idempotency_key=idempotency_key,
     )
     return bundle_summary(env_id, deployment)
 
 
 def remove(ctx: OpContext, payload: BundleRemovePayload) -> dict[str, Any]:
     """Remove a deployment with nothing live; its archived revisions (and files) go with it."""
-    env_id = parse_env_id(payload.environment_id)
-    deployment_id = parse_ulid(payload.deployment_id, "deployment_id")
+    return remove_deployment(
+        ctx,
+        parse_env_id(payload.environment_id),
+        parse_ulid(payload.deployment_id, "deployment_id"),
+        idempotency_key=payload.idempotency_key,
+    )
+
+
+def remove_deployment(
+    ctx: OpContext, env_id: str, deployment_id: str, *, idempotency_key: str | None = None
+) -> dict[str, Any]:
+    """The audited `bundles remove` use-case on already-parsed values."""
 
     def transform(
         env: Environment,
     ) -> tuple[Environment, tuple[BundleDeployment, list[str]]]:
-        new_env, removed, pruned = engine.remove_bundle(env, deployment_id)
-        return new_env, (removed, pruned)
+        new_env, removed, compacted = engine.remove_bundle(env, deployment_id)
+        return new_env, (removed, compacted)
 
-    removed, pruned = audited(
+    removed, compacted = audited(
         ctx,
         env_id,
         NOUN,
         "remove",
         {"deployment_id": deployment_id},
         lambda: ctx.store.transact(env_id, transform),
-        idempotency_key=payload.idempotency_key,
+        idempotency_key=idempotency_key,
     )
-    for revision_id in pruned:
+    for revision_id in compacted:
         # The records are gone; their staged bundles belong to nothing any more.
-        shutil.rmtree(ctx.store.revision_dir(env_id, revision_id), ignore_errors=True)
+        ctx.store.delete_revision_files(env_id, revision_id)
     result = bundle_summary(env_id, removed)
-    result["pruned_revision_ids"] = pruned
+    result["pruned_revision_ids"] = compacted  # the output field keeps its name
     return result
 
 

@@ -15,19 +15,16 @@ from greentic_deployer.bundle.digest import sha256_file
 from greentic_deployer.engine.bundles import find_deployment, resolve_customer_id
 from greentic_deployer.ops import bundles, revisions, traffic
 from greentic_deployer.ops.audit import audited
+from greentic_deployer.ops.bundles import update_deployment
 from greentic_deployer.ops.context import OpContext
-from greentic_deployer.ops.payloads import (
-    BundleRemovePayload,
-    BundleUpdatePayload,
-    RevisionVerbPayload,
-    TrafficEntryPayload,
-    TrafficSetPayload,
-)
+from greentic_deployer.ops.revisions import warm_revision
+from greentic_deployer.ops.traffic import set_entries
 from greentic_deployer.spec.bundle import BundleDeployment, RevenueShareEntry, RouteBinding
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidArgumentError
 from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_idempotency_key
-from greentic_deployer.spec.revision import Lifecycle
+from greentic_deployer.spec.local import LOCAL_ENV_ID
+from greentic_deployer.spec.traffic import TOTAL_BPS, TrafficEntry
 from greentic_deployer.store.errors import EnvNotFoundError
 from greentic_deployer.store.idempotency import request_digest
 
@@ -40,7 +37,7 @@ class DeployRequest:
     """Everything `op deploy` needs, whether it came from flags or `--answers`."""
 
     bundle_path: Path
-    environment_id: str = "local"
+    environment_id: str = LOCAL_ENV_ID
     bundle_id: str | None = None
     customer_id: str | None = None
     idempotency_key: str | None = None
@@ -75,8 +72,7 @@ def check_override_packs(
         available |= {
             entry.pack_id
             for revision in env.revisions
-            if revision.deployment_id == existing.deployment_id
-            and revision.lifecycle != Lifecycle.archived
+            if revision.deployment_id == existing.deployment_id and revision.lifecycle.is_retained
             for entry in revision.pack_list
         }
     unknown = sorted(set(overrides) - available)
@@ -88,8 +84,56 @@ def check_override_packs(
         )
 
 
+@dataclass(frozen=True)
+class DeployTarget:
+    """The values every deploy step shares, parsed once."""
+
+    env_id: str
+    key: str | None
+    source: Path
+    bundle_id: str
+    customer_id: str
+    env: Environment
+    existing: BundleDeployment | None
+    # What a retry with the same key must repeat exactly (digests only, so no override value
+    # is written to the key history); None without a key.
+    facets: dict[str, str] | None = None
+
+
 def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
     """Run the deploy algorithm; every sub-step audits itself."""
+    target = parse_target(ctx, request)
+    replayed = replayed_result(ctx, target, request)
+    if replayed is not None:
+        return replayed
+    refuse_route_change(target, request)
+    # Stage the files first: a bad bundle or bad overrides fail before the env changes.
+    revision_id = new_ulid()
+    staged = stage_files(ctx, target, revision_id, request.config_overrides)
+    deployment_id, superseded = record_revision(ctx, target, request, revision_id, staged)
+    warm_revision(ctx, target.env_id, revision_id, idempotency_key=target.key)
+    if target.existing is not None and request.config_overrides:
+        # Only after stage + warm, so the overrides can name packs the new revision brings.
+        update_deployment(
+            ctx,
+            target.env_id,
+            deployment_id,
+            config_overrides=request.config_overrides,
+            idempotency_key=target.key,
+        )
+    route_all_traffic(ctx, target, deployment_id, revision_id)
+    return _result(
+        target.env_id,
+        target.bundle_id,
+        deployment_id,
+        revision_id,
+        target.existing is not None,
+        superseded,
+    )
+
+
+def parse_target(ctx: OpContext, request: DeployRequest) -> DeployTarget:
+    """Check every input and find the deployment a re-deploy reuses; nothing changes yet."""
     env_id = parse_env_id(request.environment_id)
     key = parse_idempotency_key(request.idempotency_key) if request.idempotency_key else None
     source = request.bundle_path
@@ -103,70 +147,114 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
             f"environment `{env_id}` not found under {ctx.store.root}; "
             + (
                 "bootstrap it with `gtc op env init`"
-                if env_id == "local"
+                if env_id == LOCAL_ENV_ID
                 else f"create it with `gtc op env create {env_id} --name …`"
             )
         )
     customer_id = resolve_customer_id(env_id, request.customer_id)
     env = ctx.store.load(env_id)
-    existing = find_deployment(env, bundle_id, customer_id)
-
-    # What a retry must repeat exactly: the bundle's bytes and the overrides (digests only,
-    # so no override value is written to the key history).
-    facets = (
-        {
-            "bundle_digest": sha256_file(source),
-            "config_overrides": request_digest(_overrides_json(request.config_overrides)),
-        }
-        if key is not None
-        else None
+    return DeployTarget(
+        env_id=env_id,
+        key=key,
+        source=source,
+        bundle_id=bundle_id,
+        customer_id=customer_id,
+        env=env,
+        existing=find_deployment(env, bundle_id, customer_id),
+        facets=(
+            {
+                "bundle_digest": sha256_file(source),
+                "config_overrides": request_digest(_overrides_json(request.config_overrides)),
+            }
+            if key is not None
+            else None
+        ),
     )
-    if existing is not None and key is not None and facets is not None:
-        replayed = _replayed_revision(ctx, env, existing, key, facets, request, bundle_id)
-        if replayed is not None:
-            return _result(env_id, bundle_id, existing.deployment_id, replayed, True, [])
 
+
+def replayed_result(
+    ctx: OpContext, target: DeployTarget, request: DeployRequest
+) -> dict[str, Any] | None:
+    """Idempotency-key replay: the same key already deployed this release, so answer again.
+
+    The same key with another bundle (digest) or other overrides is a conflict.
+    """
+    existing, key, facets = target.existing, target.key, target.facets
+    if existing is None or key is None or facets is None:
+        return None
+    replayed = _replayed_revision(ctx, target.env, existing, key, facets, request, target.bundle_id)
+    if replayed is None:
+        return None
+    return _result(target.env_id, target.bundle_id, existing.deployment_id, replayed, True, [])
+
+
+def refuse_route_change(target: DeployTarget, request: DeployRequest) -> None:
+    """A re-deploy keeps the deployment's route binding; changing it is `bundles update`."""
+    existing = target.existing
     if (
         existing is not None
         and request.route_binding is not None
         and request.route_binding != existing.route_binding
     ):
         raise ConflictError(
-            f"deployment {existing.deployment_id} of `{bundle_id}` already routes "
+            f"deployment {existing.deployment_id} of `{target.bundle_id}` already routes "
             f"{json.dumps(existing.route_binding.to_json_dict())}; a re-deploy cannot change "
             "the route binding (use `gtc op bundles update`)"
         )
 
-    # Stage the files first: a bad bundle or bad overrides fail before the env changes.
-    revision_id = new_ulid()
 
-    def stage_files() -> StagedBundle:
-        staged = revisions.stage_bundle_files(ctx, env_id, bundle_id, revision_id, source)
+def stage_files(
+    ctx: OpContext,
+    target: DeployTarget,
+    revision_id: str,
+    config_overrides: dict[str, dict[str, Any]],
+) -> StagedBundle:
+    """Stage the bundle's files and check the overrides against them (audited on failure)."""
+    env_id = target.env_id
+
+    def action() -> StagedBundle:
+        staged = revisions.stage_bundle_files(
+            ctx, env_id, target.bundle_id, revision_id, target.source
+        )
         try:
-            check_override_packs(request.config_overrides, staged, env, existing)
+            check_override_packs(config_overrides, staged, target.env, target.existing)
         except BaseException:
-            revisions.discard_revision_files(ctx, env_id, revision_id)
+            ctx.store.delete_revision_files(env_id, revision_id)
             raise
         return staged
 
-    staged = audited(
+    return audited(
         ctx,
         env_id,
         "revisions",
         "stage",
-        {"revision_id": revision_id, "bundle_path": str(source)},
-        stage_files,
-        idempotency_key=key,
-        audit_success=False,  # the record step below appends the one success event
+        {"revision_id": revision_id, "bundle_path": str(target.source)},
+        action,
+        idempotency_key=target.key,
+        audit_success=False,  # record_revision appends the one success event
     )
+
+
+def record_revision(
+    ctx: OpContext,
+    target: DeployTarget,
+    request: DeployRequest,
+    revision_id: str,
+    staged: StagedBundle,
+) -> tuple[str, list[str]]:
+    """Add the deployment when new, record the staged revision; undo both if either fails.
+
+    Returns the deployment id and the revisions the new one supersedes.
+    """
+    env_id, key = target.env_id, target.key
     added_here = False
     try:
-        if existing is None:
+        if target.existing is None:
             added = bundles.add_deployment(
                 ctx,
                 env_id,
-                bundle_id=bundle_id,
-                customer_id=customer_id,
+                bundle_id=target.bundle_id,
+                customer_id=target.customer_id,
                 route_binding=request.route_binding or RouteBinding(),
                 revenue_share=request.revenue_share,
                 config_overrides=request.config_overrides or None,
@@ -176,8 +264,8 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
             added_here = True
             superseded: list[str] = []
         else:
-            deployment_id = existing.deployment_id
-            split = env.split_for(deployment_id)
+            deployment_id = target.existing.deployment_id
+            split = target.env.split_for(deployment_id)
             superseded = [e.revision_id for e in split.entries] if split is not None else []
         audited(
             ctx,
@@ -196,40 +284,48 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
             idempotency_key=key,
         )
     except BaseException:
-        revisions.discard_revision_files(ctx, env_id, revision_id)
+        ctx.store.delete_revision_files(env_id, revision_id)
         if added_here:
             # Nothing was staged into the deployment this deploy created: take it back out.
             with contextlib.suppress(GreenticError):
-                bundles.remove(
-                    ctx, BundleRemovePayload(environment_id=env_id, deployment_id=deployment_id)
-                )
+                bundles.remove_deployment(ctx, env_id, deployment_id)
         raise
-    revisions.warm(
+    return deployment_id, superseded
+
+
+def route_all_traffic(
+    ctx: OpContext, target: DeployTarget, deployment_id: str, revision_id: str
+) -> None:
+    """Send 100 % of the deployment's traffic to the new revision."""
+    key = target.key or parse_idempotency_key(f"deploy:{deployment_id}:{revision_id}")
+    set_entries(
         ctx,
-        RevisionVerbPayload(environment_id=env_id, revision_id=revision_id, idempotency_key=key),
+        target.env_id,
+        deployment_id,
+        [TrafficEntry(revision_id=revision_id, weight_bps=TOTAL_BPS)],
+        key,
+        facets=target.facets,
     )
-    if existing is not None and request.config_overrides:
-        # Only after stage + warm, so the overrides can name packs the new revision brings.
-        bundles.update(
-            ctx,
-            BundleUpdatePayload(
-                environment_id=env_id,
-                deployment_id=deployment_id,
-                config_overrides=request.config_overrides,
-                idempotency_key=key,
-            ),
-        )
-    traffic.set_split(
-        ctx,
-        TrafficSetPayload(
-            environment_id=env_id,
-            deployment_id=deployment_id,
-            entries=[TrafficEntryPayload(revision_id=revision_id, weight_bps=10_000)],
-            idempotency_key=key or f"deploy:{deployment_id}:{revision_id}",
-        ),
-        facets=facets,
-    )
-    return _result(env_id, bundle_id, deployment_id, revision_id, existing is not None, superseded)
+
+
+def _result(
+    env_id: str,
+    bundle_id: str,
+    deployment_id: str,
+    revision_id: str,
+    reused: bool,
+    superseded: list[str],
+) -> dict[str, Any]:
+    return {
+        "environment_id": env_id,
+        "bundle_id": bundle_id,
+        "deployment_id": deployment_id,
+        "revision_id": revision_id,
+        "reused_deployment": reused,
+        "superseded_revisions": superseded,
+        "traffic": "100% (10000 bps)",
+        "status": "routed",
+    }
 
 
 _FACET_LABELS = {"bundle_digest": "bundle digest", "config_overrides": "config overrides"}
@@ -299,23 +395,3 @@ def _replayed_revision(
         differing.append(_FACET_LABELS["config_overrides"])
     _reuse_conflict(key, bundle_id, dep_id, differing)
     return routed
-
-
-def _result(
-    env_id: str,
-    bundle_id: str,
-    deployment_id: str,
-    revision_id: str,
-    reused: bool,
-    superseded: list[str],
-) -> dict[str, Any]:
-    return {
-        "environment_id": env_id,
-        "bundle_id": bundle_id,
-        "deployment_id": deployment_id,
-        "revision_id": revision_id,
-        "reused_deployment": reused,
-        "superseded_revisions": superseded,
-        "traffic": "100% (10000 bps)",
-        "status": "routed",
-    }

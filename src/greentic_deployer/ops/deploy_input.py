@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from greentic_deployer.ops.answers_file import load_answers_file
 from greentic_deployer.ops.deploy import DeployRequest, check_route_binding
-from greentic_deployer.ops.payload import load_answers_file
 from greentic_deployer.ops.payloads import DeployPayload, revenue_share
 from greentic_deployer.spec.bundle import RouteBinding, TenantSelector
 from greentic_deployer.spec.errors import InvalidArgumentError

@@ -7,7 +7,6 @@ from typing import Any
 
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.env import validate_status
-from greentic_deployer.packs.builtins import default_registry
 from greentic_deployer.packs.registry import doctor_bindings
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import GreenticError
@@ -30,7 +29,7 @@ def doctor(ctx: OpContext, env_id: str) -> dict[str, Any]:
     except (GreenticError, ValueError) as exc:
         raise CorruptDocumentError.at(path, f"cannot be parsed: {exc}") from exc
     bound = [p.slot for p in env.packs]
-    report = doctor_bindings(env, default_registry())
+    report = doctor_bindings(env, ctx.registry)
     stale = [
         r.revision_id
         for r in env.revisions

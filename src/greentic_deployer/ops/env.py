@@ -17,7 +17,6 @@ from greentic_deployer.spec.host import (
     parse_public_base_url,
 )
 from greentic_deployer.spec.ids import parse_env_id
-from greentic_deployer.spec.revision import Lifecycle
 
 NOUN = "env"
 
@@ -155,9 +154,7 @@ def destroy(ctx: OpContext, env_id: str, *, confirm: bool) -> dict[str, Any]:
     target = {"environment_id": env_id}
 
     def refuse_if_live(env: Environment) -> None:
-        live = [
-            r for r in env.revisions if r.lifecycle not in (Lifecycle.archived, Lifecycle.inactive)
-        ]
+        live = [r for r in env.revisions if r.lifecycle.is_live]
         if env.traffic_splits or live:
             raise ConflictError(
                 f"environment `{env_id}` is still live: {len(env.traffic_splits)} traffic "

@@ -12,9 +12,9 @@ from greentic_deployer.spec.documents import EnvironmentRuntime
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import descriptor_path
+from greentic_deployer.spec.local import LOCAL_ENV_ID
 from greentic_deployer.spec.slots import CapabilitySlot
 
-LOCAL = "local"
 LOCAL_PROCESS_PATH = "greentic.deployer.local-process"
 
 
@@ -35,11 +35,11 @@ def init(
 
     env, outcome, added = audited(
         ctx,
-        LOCAL,
+        LOCAL_ENV_ID,
         "env",
         "init",
-        {"environment_id": LOCAL},
-        lambda: ctx.store.transact_new(LOCAL, transform),
+        {"environment_id": LOCAL_ENV_ID},
+        lambda: ctx.store.transact_new(LOCAL_ENV_ID, transform),
     )
     _refresh_runtime_stub(ctx, env, bump=outcome != "untouched")
     result: dict[str, Any] = {

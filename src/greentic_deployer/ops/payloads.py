@@ -6,12 +6,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.bundle import (
     DeploymentStatus,
     RevenueShareEntry,
     RouteBinding,
     TenantSelector,
 )
+from greentic_deployer.spec.local import LOCAL_ENV_ID
 from greentic_deployer.spec.revision import PackListEntry
 
 
@@ -48,7 +50,7 @@ class RevenueShareInput(Payload):
     """One `revenue_share` entry as given by a user."""
 
     party_id: str
-    basis_points: int = Field(ge=0, le=2**32 - 1)
+    basis_points: int = Field(ge=0, le=U32_MAX)
 
     def to_spec(self) -> RevenueShareEntry:
         """The stored shape."""
@@ -161,7 +163,7 @@ class StagePayload(Payload):
     pack_list_lock_ref: str = ""
     config_digest: str = "sha256:00"
     signature_sidecar_ref: str = "rev.sig"
-    drain_seconds: int = Field(default=30, ge=0, le=2**32 - 1)
+    drain_seconds: int = Field(default=30, ge=0, le=U32_MAX)
     revision_id: str | None = None
     idempotency_key: str | None = None
 
@@ -178,7 +180,7 @@ class TrafficEntryPayload(Payload):
     """One entry of `op traffic set --answers`: `weight_bps` wins over `weight_percent`."""
 
     revision_id: str
-    weight_bps: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    weight_bps: int | None = Field(default=None, ge=0, le=U32_MAX)
     weight_percent: float | None = None
 
     @model_validator(mode="after")
@@ -203,7 +205,7 @@ class DeployPayload(Payload):
     """`op deploy --answers`."""
 
     bundle_path: str
-    environment_id: str = "local"
+    environment_id: str = LOCAL_ENV_ID
     bundle_id: str | None = None
     customer_id: str | None = None
     idempotency_key: str | None = None

@@ -7,8 +7,8 @@ from typing import Any
 
 from greentic_deployer.ops.binding_answers import load_binding_answers
 from greentic_deployer.ops.context import OpContext
-from greentic_deployer.packs.builtins import default_registry
-from greentic_deployer.packs.registry import EnvPackHandler
+from greentic_deployer.packs.contract import ManifestRenderer, ManifestWriter, RenderInputs
+from greentic_deployer.packs.registry import EnvPackRegistry
 from greentic_deployer.spec.bindings import EnvPackBinding
 from greentic_deployer.spec.errors import ConflictError
 from greentic_deployer.spec.ids import descriptor_path, parse_env_id, parse_pack_descriptor
@@ -36,15 +36,17 @@ def resolve_render_kind(env_id: str, binding: EnvPackBinding | None, requested: 
     return binding.kind
 
 
-def renderer_handler(kind: str) -> EnvPackHandler:
-    """The deployer handler for `kind`, which must be declarative (have a renderer)."""
-    handler = default_registry().resolve_for_slot(CapabilitySlot.deployer, kind)
+def declarative_deployer(
+    registry: EnvPackRegistry, kind: str
+) -> tuple[ManifestRenderer, ManifestWriter | None]:
+    """The renderer (required) and manifest-file writer (optional) of deployer `kind`."""
+    handler = registry.resolve_for_slot(CapabilitySlot.deployer, kind)
     if handler.renderer is None:
         raise ConflictError(
             f"deployer `{kind}` has no manifest renderer; only declarative deployers "
             "(such as greentic.deployer.k8s) can be rendered"
         )
-    return handler
+    return handler.renderer, handler.manifest_writer
 
 
 def render(
@@ -55,14 +57,17 @@ def render(
     env = ctx.store.load(env_id)
     binding = env.pack_for_slot(CapabilitySlot.deployer)
     resolved = resolve_render_kind(env_id, binding, kind)
-    handler = renderer_handler(resolved)
+    renderer, writer = declarative_deployer(ctx.registry, resolved)
     answers_ref = (
         binding.answers_ref
         if binding is not None and binding.kind_path == descriptor_path(resolved)
         else None
     )
     answers = load_binding_answers(ctx, env_id, answers_ref) if answers_ref else None
-    objects = _renderer_for(ctx, env_id, handler).render_environment(env, answers)
+    # The secrets backend may be Vault, whose connection config lives in another binding's
+    # answers file: render with the store-backed loader and no dev-store bytes.
+    inputs = RenderInputs(load_answers=lambda ref: load_binding_answers(ctx, env_id, ref))
+    objects = renderer.render_environment(env, answers, inputs)
     result: dict[str, Any] = {
         "environment_id": env_id,
         "kind": resolved,
@@ -72,17 +77,9 @@ def render(
     if output_dir is None:
         result["manifests"] = objects
         return result
-    from greentic_deployer.packs.k8s.output import write_manifests
-
-    result.update(write_manifests(objects, output_dir))
+    if writer is None:
+        raise ConflictError(
+            f"deployer `{resolved}` cannot write manifest files; omit --output to print them"
+        )
+    result.update(writer(objects, output_dir))
     return result
-
-
-def _renderer_for(ctx: OpContext, env_id: str, handler: EnvPackHandler) -> Any:
-    from greentic_deployer.packs.k8s.render import K8sRenderer
-
-    if isinstance(handler.renderer, K8sRenderer):
-        # The secrets backend may be Vault, whose connection config lives in another
-        # binding's answers file; render with the store-backed loader and no dev-store bytes.
-        return K8sRenderer(load_answers=lambda ref: load_binding_answers(ctx, env_id, ref))
-    return handler.renderer

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from greentic_deployer.engine import revisions as engine
-from greentic_deployer.engine.errors import DeploymentNotFoundError, RevisionNotFoundError
+from greentic_deployer.engine.lookup import require_deployment, require_revision
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.payloads import RevisionVerbPayload, StagePayload
 from greentic_deployer.ops.summaries import revision_summary
-from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import check_semver, new_ulid, parse_env_id, parse_ulid
 from greentic_deployer.spec.revision import PLACEHOLDER_DIGEST, Revision
@@ -23,13 +20,6 @@ if TYPE_CHECKING:
     from greentic_deployer.bundle.stage import StagedBundle
 
 NOUN = "revisions"
-
-
-def _deployment_must_exist(ctx: OpContext, env_id: str, deployment_id: str) -> Environment:
-    env = ctx.store.load(env_id)
-    if env.deployment(deployment_id) is None:
-        raise DeploymentNotFoundError(env_id, deployment_id)
-    return env
 
 
 def stage(ctx: OpContext, payload: StagePayload) -> dict[str, Any]:
@@ -51,7 +41,7 @@ def stage(ctx: OpContext, payload: StagePayload) -> dict[str, Any]:
         now = ctx.now()
 
         def action() -> Revision:
-            _deployment_must_exist(ctx, env_id, deployment_id)
+            require_deployment(ctx.store.load(env_id), deployment_id)
             return ctx.store.transact(env_id, lambda env: engine.stage_revision(env, request, now))
 
     revision = audited(
@@ -88,14 +78,6 @@ def _pointer_request(
     )
 
 
-def discard_revision_files(ctx: OpContext, env_id: str, revision_id: str) -> None:
-    """Remove a revision's directory (and `revisions/` if that leaves it empty)."""
-    revision_dir = ctx.store.revision_dir(env_id, revision_id)
-    shutil.rmtree(revision_dir, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        revision_dir.parent.rmdir()  # only succeeds when nothing else is staged
-
-
 def stage_bundle_files(
     ctx: OpContext, env_id: str, bundle_id: str, revision_id: str, source: Path
 ) -> StagedBundle:
@@ -111,7 +93,7 @@ def stage_bundle_files(
             revision_id=revision_id,
         )
     except BaseException:
-        discard_revision_files(ctx, env_id, revision_id)
+        ctx.store.delete_revision_files(env_id, revision_id)
         raise
 
 
@@ -145,7 +127,7 @@ def record_staged(
         return ctx.store.transact(env_id, lambda env: engine.stage_revision(env, request, now))
     except BaseException:
         # The environment never learned of this revision: leave no orphaned files behind.
-        discard_revision_files(ctx, env_id, revision_id)
+        ctx.store.delete_revision_files(env_id, revision_id)
         raise
 
 
@@ -157,9 +139,7 @@ def _stage_bundle(
     source: Path,
     payload: StagePayload,
 ) -> Revision:
-    env = _deployment_must_exist(ctx, env_id, deployment_id)
-    deployment = env.deployment(deployment_id)
-    assert deployment is not None
+    deployment = require_deployment(ctx.store.load(env_id), deployment_id)
     staged = stage_bundle_files(ctx, env_id, deployment.bundle_id, revision_id, source)
     return record_staged(
         ctx,
@@ -176,12 +156,22 @@ def _stage_bundle(
 
 def warm(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
     """Walk staged → warming → ready behind a (passing) health gate."""
-    env_id = parse_env_id(payload.environment_id)
-    revision_id = parse_ulid(payload.revision_id, "revision_id")
+    return warm_revision(
+        ctx,
+        parse_env_id(payload.environment_id),
+        parse_ulid(payload.revision_id, "revision_id"),
+        idempotency_key=payload.idempotency_key,
+    )
+
+
+def warm_revision(
+    ctx: OpContext, env_id: str, revision_id: str, *, idempotency_key: str | None = None
+) -> dict[str, Any]:
+    """The audited `revisions warm` use-case on already-parsed values."""
     now = ctx.now()
 
     def action() -> Revision:
-        observed = _revision(ctx.store.load(env_id), env_id, revision_id)
+        observed = require_revision(ctx.store.load(env_id), revision_id)
         return ctx.store.transact(
             env_id,
             lambda env: engine.warm_revision(
@@ -189,7 +179,7 @@ def warm(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
             ),
         )
 
-    return _lifecycle_verb(ctx, env_id, "warm", revision_id, payload, action)
+    return _lifecycle_verb(ctx, env_id, "warm", revision_id, idempotency_key, action)
 
 
 def drain(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
@@ -201,7 +191,7 @@ def drain(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
         env_id,
         "drain",
         revision_id,
-        payload,
+        payload.idempotency_key,
         lambda: ctx.store.transact(env_id, lambda env: engine.drain_revision(env, revision_id)),
     )
 
@@ -215,7 +205,7 @@ def archive(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
         env_id,
         "archive",
         revision_id,
-        payload,
+        payload.idempotency_key,
         lambda: ctx.store.transact(env_id, lambda env: engine.archive_revision(env, revision_id)),
     )
 
@@ -225,7 +215,7 @@ def _lifecycle_verb(
     env_id: str,
     verb: str,
     revision_id: str,
-    payload: RevisionVerbPayload,
+    idempotency_key: str | None,
     action: Callable[[], Revision],
 ) -> dict[str, Any]:
     revision = audited(
@@ -235,16 +225,9 @@ def _lifecycle_verb(
         verb,
         {"revision_id": revision_id},
         action,
-        idempotency_key=payload.idempotency_key,
+        idempotency_key=idempotency_key,
     )
     return revision_summary(revision)
-
-
-def _revision(env: Environment, env_id: str, revision_id: str) -> Revision:
-    revision = env.revision(revision_id)
-    if revision is None:
-        raise RevisionNotFoundError(env_id, revision_id)
-    return revision
 
 
 def list_revisions(ctx: OpContext, env_id: str) -> dict[str, Any]:

@@ -20,10 +20,11 @@ from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.payloads import TrafficEntryPayload, TrafficSetPayload
 from greentic_deployer.ops.summaries import traffic_summary
+from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import ConflictError, InvalidArgumentError
 from greentic_deployer.spec.ids import parse_env_id, parse_idempotency_key, parse_ulid
-from greentic_deployer.spec.traffic import U32_MAX, TrafficEntry, TrafficSplit
+from greentic_deployer.spec.traffic import TrafficEntry, TrafficSplit
 from greentic_deployer.store.idempotency import KeyClaim, KeyReuseError, request_digest
 
 NOUN = "traffic"
@@ -142,10 +143,30 @@ def set_split(
     bundle digest), so a late retry of an older key replays its outcome instead of
     routing traffic back.
     """
-    env_id = parse_env_id(payload.environment_id)
-    deployment_id = parse_ulid(payload.deployment_id, "deployment_id")
-    key = parse_idempotency_key(payload.idempotency_key)
-    entries = [entry_from_payload(e) for e in payload.entries]
+    return set_entries(
+        ctx,
+        parse_env_id(payload.environment_id),
+        parse_ulid(payload.deployment_id, "deployment_id"),
+        [entry_from_payload(e) for e in payload.entries],
+        parse_idempotency_key(payload.idempotency_key),
+        updated_by=payload.updated_by,
+        authorization_ref=payload.authorization_ref,
+        facets=facets,
+    )
+
+
+def set_entries(
+    ctx: OpContext,
+    env_id: str,
+    deployment_id: str,
+    entries: list[TrafficEntry],
+    key: str,
+    *,
+    updated_by: str = "operator",
+    authorization_ref: str = "auth.json",
+    facets: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The audited `traffic set` use-case on already-parsed values."""
     now = ctx.now()
     claim = KeyClaim(
         scope=traffic_scope(deployment_id),
@@ -164,8 +185,8 @@ def set_split(
             entries,
             key,
             now,
-            updated_by=payload.updated_by,
-            authorization_ref=payload.authorization_ref,
+            updated_by=updated_by,
+            authorization_ref=authorization_ref,
         )
         summary = traffic_summary(env_id, outcome.split)
         result = SetResult(summary, outcome.previous_generation, outcome.new_generation)

@@ -1,8 +1,6 @@
-"""The built-in env-pack handlers and the process-wide default registry."""
+"""The built-in env-pack handlers and the default registry (built-ins plus entry points)."""
 
 from __future__ import annotations
-
-from functools import cache
 
 from greentic_deployer.packs.k8s.handler import k8s_handler
 from greentic_deployer.packs.local_process.handler import local_process_handler
@@ -32,9 +30,8 @@ def builtin_handlers() -> list[EnvPackHandler]:
     return handlers
 
 
-@cache
 def default_registry() -> EnvPackRegistry:
-    """Built-ins plus third-party entry points, built once per process."""
+    """A new registry of the built-ins plus third-party entry points (callers keep it)."""
     registry = EnvPackRegistry(builtin_handlers())
     load_entry_point_handlers(registry)
     return registry

@@ -8,7 +8,9 @@ precondition is cheap, deterministic and typed.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from greentic_deployer.spec.environment import Environment
@@ -135,14 +137,31 @@ class Deployer(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class RenderInputs:
+    """What a renderer may read besides the environment and its own answers; ops supply it.
+
+    `load_answers` reads another binding's answers document by its env-relative `answers_ref`
+    (None = missing); `dev_store_bytes` is the raw dev-store secrets file. Absent inputs leave
+    the renderer's own defaults in place.
+    """
+
+    load_answers: Callable[[str], object | None] | None = None
+    dev_store_bytes: bytes | None = None
+
+
 class ManifestRenderer(Protocol):
     """A declarative deployer's pure, deterministic renderer (dependencies first)."""
 
     def render_environment(
-        self, env: Environment, answers: JsonObject | None
+        self, env: Environment, answers: JsonObject | None, inputs: RenderInputs | None = None
     ) -> list[dict[str, Any]]:
         """Render the environment's manifest set; bad answers raise InvalidAnswersError."""
         ...
+
+
+ManifestWriter = Callable[[Sequence[Mapping[str, Any]], Path], dict[str, Any]]
+"""Writes a rendered manifest set as files under a directory; returns the CLI report."""
 
 
 class DeployerBase(ABC):

@@ -21,6 +21,7 @@ from greentic_deployer.packs.contract import (
     InvalidAnswersError,
     JsonObject,
     ManifestRenderer,
+    ManifestWriter,
 )
 from greentic_deployer.packs.versions import (
     VersionRequirement,
@@ -42,6 +43,7 @@ __all__ = [
     "EnvPackRegistry",
     "EnvPackWarning",
     "ManifestRenderer",
+    "ManifestWriter",
     "RegistryError",
     "SlotMismatchError",
     "ToolCheck",
@@ -194,6 +196,7 @@ class EnvPackHandler:
     wizard_spec: WizardSpec | None = None
     deployer_factory: Callable[[], Deployer] | None = None
     renderer: ManifestRenderer | None = None
+    manifest_writer: ManifestWriter | None = None
 
     def __post_init__(self) -> None:
         check_descriptor_path(self.descriptor_path, self.descriptor_path, "descriptor_path")

@@ -7,11 +7,12 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator
 
+from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.clock import Timestamp
 from greentic_deployer.spec.errors import SpecError, SpecErrorCode, check_schema
 from greentic_deployer.spec.ids import EnvId, Ulid
 from greentic_deployer.spec.serde import FreeJson, SortedMap, SpecModel
-from greentic_deployer.spec.traffic import U32_MAX, check_basis_points
+from greentic_deployer.spec.traffic import check_basis_points
 
 BUNDLE_DEPLOYMENT_SCHEMA = "greentic.bundle-deployment.v1"
 MAX_OVERRIDE_PACKS = 32

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from greentic_deployer.spec.bindings import EnvPackBinding, ExtensionBinding
+from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.bundle import BundleDeployment
 from greentic_deployer.spec.clock import Timestamp
 from greentic_deployer.spec.documents import MessagingEndpoint
@@ -17,7 +18,7 @@ from greentic_deployer.spec.host import (
     check_stored_listen_addr,
 )
 from greentic_deployer.spec.ids import EnvId, SecretRef, secret_ref_env
-from greentic_deployer.spec.revision import REVISION_SCHEMA, Lifecycle, Revision
+from greentic_deployer.spec.revision import REVISION_SCHEMA, Revision
 from greentic_deployer.spec.serde import SpecModel
 from greentic_deployer.spec.slots import CapabilitySlot
 from greentic_deployer.spec.traffic import TrafficSplit
@@ -35,8 +36,8 @@ class Revocation(SpecModel):
 class Retention(SpecModel):
     """Retention hints (not enforced by this subsystem)."""
 
-    keep_revisions: int | None = Field(default=None, ge=0, le=2**32 - 1)
-    audit_retention_days: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    keep_revisions: int | None = Field(default=None, ge=0, le=U32_MAX)
+    audit_retention_days: int | None = Field(default=None, ge=0, le=U32_MAX)
 
 
 class HealthState(StrEnum):
@@ -184,7 +185,7 @@ class Environment(SpecModel):
                 packs = {
                     entry.pack_id
                     for r in self.revisions
-                    if r.deployment_id == bundle.deployment_id and r.lifecycle != Lifecycle.archived
+                    if r.deployment_id == bundle.deployment_id and r.lifecycle.is_retained
                     for entry in r.pack_list
                 }
                 # An empty union is forward-accepted: overrides may precede the first stage.

@@ -7,13 +7,18 @@ from typing import Any, ClassVar
 
 
 class GreenticError(Exception):
-    """Base of every error the project raises on purpose; `kind` is the CLI error kind."""
+    """Base of every error the project raises on purpose; `kind` is the CLI error kind.
+
+    `message` says what went wrong in neutral words; `hint`, when set, tells the user which
+    command to run next and is filled in at the edge (the CLI), which knows its verbs.
+    """
 
     kind: ClassVar[str] = "store"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.hint: str | None = None
 
     def __str__(self) -> str:
         return self.message

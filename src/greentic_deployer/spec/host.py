@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from greentic_deployer.spec.errors import InvalidArgumentError, SpecError, SpecErrorCode
 from greentic_deployer.spec.ids import EnvId
+from greentic_deployer.spec.local import LOCAL_ENV_ID
 from greentic_deployer.spec.serde import SpecModel
 
 DEFAULT_LISTEN_ADDR = "127.0.0.1:8080"
@@ -124,4 +125,4 @@ class EnvironmentHostConfig(SpecModel):
 
     def resolved_gui_enabled(self) -> bool:
         """`gui_enabled` or true iff the env is `local`."""
-        return self.gui_enabled if self.gui_enabled is not None else self.env_id == "local"
+        return self.gui_enabled if self.gui_enabled is not None else self.env_id == LOCAL_ENV_ID

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.clock import Timestamp
 from greentic_deployer.spec.ids import EnvId, Ulid
 from greentic_deployer.spec.serde import SpecModel
@@ -24,6 +25,21 @@ class Lifecycle(StrEnum):
     draining = "draining"
     failed = "failed"
     archived = "archived"
+
+    # Three distinct notions of "still there"; each is named once, here.
+
+    @property
+    def is_retained(self) -> bool:
+        """Not archived: the revision still belongs to its deployment's working set.
+
+        Its packs may be named by config overrides, and its deployment cannot be removed.
+        """
+        return self != Lifecycle.archived
+
+    @property
+    def is_live(self) -> bool:
+        """Neither archived nor inactive: it may still serve, so its env cannot be destroyed."""
+        return self not in (Lifecycle.archived, Lifecycle.inactive)
 
     @property
     def has_cluster_presence(self) -> bool:
@@ -60,5 +76,5 @@ class Revision(SpecModel):
     lifecycle: Lifecycle
     staged_at: Timestamp | None = None
     warmed_at: Timestamp | None = None
-    drain_seconds: int = Field(default=0, ge=0, le=2**32 - 1)
+    drain_seconds: int = Field(default=0, ge=0, le=U32_MAX)
     abort_metrics: list[str] = Field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.clock import Timestamp
 from greentic_deployer.spec.errors import SpecError, SpecErrorCode, check_schema
 from greentic_deployer.spec.ids import EnvId, Ulid
@@ -11,7 +12,6 @@ from greentic_deployer.spec.serde import SpecModel
 
 TRAFFIC_SPLIT_SCHEMA = "greentic.traffic-split.v1"
 TOTAL_BPS = 10_000
-U32_MAX = 2**32 - 1
 
 
 class TrafficEntry(SpecModel):

@@ -19,6 +19,7 @@ from greentic_deployer.spec.documents import (
 )
 from greentic_deployer.spec.errors import GreenticError, NotYetImplementedError
 from greentic_deployer.spec.ids import new_ulid
+from greentic_deployer.spec.local import LOCAL_ENV_ID
 from greentic_deployer.spec.parse import describe_validation_error
 from greentic_deployer.spec.serde import dumps_compact
 from greentic_deployer.store.errors import AuditError, LockTimeoutError
@@ -27,7 +28,6 @@ from greentic_deployer.store.paths import EnvLayout
 
 AuditOutcome = ResultOk | ResultError | ResultNotYetImplemented
 
-LOCAL_ENV = "local"
 POLICY_LOCAL_ONLY = "local-only"
 POLICY_LOCAL_OWNER = "local-owner"
 
@@ -41,7 +41,7 @@ def local_actor() -> AuditActor:
 
 def local_authorization(env_id: str) -> AuthorizationAllow:
     """The local store always allows; the policy name records why."""
-    if env_id == LOCAL_ENV:
+    if env_id == LOCAL_ENV_ID:
         return AuthorizationAllow(
             policy=POLICY_LOCAL_ONLY, reason="the `local` environment belongs to the local user"
         )

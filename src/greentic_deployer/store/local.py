@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,6 +73,13 @@ class LocalFileStore:
     def revision_dir(self, env_id: str, revision_id: str) -> Path:
         """`<env>/revisions/<rid>`; the revision id must be a ULID."""
         return self.layout(env_id).revision_dir(revision_id)
+
+    def delete_revision_files(self, env_id: str, revision_id: str) -> None:
+        """Remove a revision's directory, and `revisions/` when that leaves it empty."""
+        revision_dir = self.revision_dir(env_id, revision_id)
+        shutil.rmtree(revision_dir, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            revision_dir.parent.rmdir()  # only succeeds when nothing else is staged
 
     def read_env_relative(self, env_id: str, rel_path: str, field: str = "path") -> Path:
         """Resolve an env-relative reference that must exist and stay inside the env dir."""

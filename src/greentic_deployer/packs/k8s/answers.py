@@ -10,12 +10,12 @@ from typing import Any, Literal
 
 from greentic_deployer.packs.contract import InvalidAnswersError
 from greentic_deployer.packs.registry import WizardQuestion, WizardSpec
+from greentic_deployer.spec.bounds import U32_MAX
 
 WIZARD_ID = "greentic.deployer.k8s.wizard"
 DEFAULT_RUNTIME_IMAGE = "ghcr.io/greenticai/greentic-start-distroless:latest"
 DEFAULT_ROUTER_REPLICAS = 2
 MIN_ROUTER_REPLICAS = 2
-U32_MAX = 2**32 - 1
 
 Tunnel = Literal["cloudflared", "off", "none"]
 TUNNELS: tuple[Tunnel, ...] = ("cloudflared", "off", "none")

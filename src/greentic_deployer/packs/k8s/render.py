@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from greentic_deployer.packs.contract import RenderInputs
 from greentic_deployer.packs.k8s.answers import K8sAnswers, coerce_answers
 from greentic_deployer.packs.k8s.manifests import (
     Manifest,
@@ -195,12 +196,19 @@ class K8sRenderer:
         self.dev_store_bytes = dev_store_bytes
 
     def render_environment(
-        self, env: Environment, answers: K8sAnswers | dict[str, Any] | None
+        self,
+        env: Environment,
+        answers: K8sAnswers | dict[str, Any] | None,
+        inputs: RenderInputs | None = None,
     ) -> list[dict[str, Any]]:
-        """Render the env; a missing backend is resolved with this renderer's answers loader."""
+        """Render the env; a missing backend is resolved with the (given or own) answers loader."""
+        given = inputs or RenderInputs()
         backend = self.secrets_backend
         if backend is None:
-            backend = resolve_secrets_backend(env, self.load_answers)
+            backend = resolve_secrets_backend(env, given.load_answers or self.load_answers)
+        dev_store_bytes = (
+            given.dev_store_bytes if given.dev_store_bytes is not None else self.dev_store_bytes
+        )
         return render_environment(
-            env, answers, secrets_backend=backend, dev_store_bytes=self.dev_store_bytes
+            env, answers, secrets_backend=backend, dev_store_bytes=dev_store_bytes
         )
