@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from greentic_deployer.packs.k8s.render import object_ref
+from greentic_deployer.packs.k8s.object_ref import object_ref
 from greentic_deployer.spec.errors import InvalidArgumentError
 
 _MANAGED = re.compile(r"^[0-9]+-.*\.yaml$")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from greentic_deployer.packs.k8s.answers import K8sAnswers, coerce_answers
@@ -43,54 +42,6 @@ from greentic_deployer.spec.serde import dumps_compact
 EMPTY_DEV_STORE_MARKER = "<empty>"
 ENV_LEVEL_OBJECTS = 12
 """Namespace + 2 ConfigMaps + router Deployment/Service/PDB + 6 NetworkPolicies."""
-
-
-class InvalidManifestError(ConflictError):
-    """A manifest lacks `apiVersion`, `kind` or `metadata.name`, so it cannot be addressed."""
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """How the cluster addresses one object; `namespace` is None for cluster-scoped kinds."""
-
-    api_version: str
-    kind: str
-    namespace: str | None
-    name: str
-
-    def __str__(self) -> str:
-        if self.namespace is None:
-            return f"{self.api_version}/{self.kind} {self.name}"
-        return f"{self.api_version}/{self.kind} {self.namespace}/{self.name}"
-
-    def to_json(self) -> dict[str, str | None]:
-        """The CLI form `{api_version, kind, namespace, name}`."""
-        return {
-            "api_version": self.api_version,
-            "kind": self.kind,
-            "namespace": self.namespace,
-            "name": self.name,
-        }
-
-
-def object_ref(manifest: Any) -> ObjectRef:
-    """The ObjectRef of a manifest; a missing apiVersion/kind/metadata.name is InvalidManifest."""
-    if not isinstance(manifest, dict):
-        raise InvalidManifestError("manifest must be a JSON object")
-    api_version = manifest.get("apiVersion")
-    kind = manifest.get("kind")
-    metadata = manifest.get("metadata")
-    if not isinstance(api_version, str) or not api_version:
-        raise InvalidManifestError("manifest has no apiVersion")
-    if not isinstance(kind, str) or not kind:
-        raise InvalidManifestError(f"{api_version} manifest has no kind")
-    name = metadata.get("name") if isinstance(metadata, dict) else None
-    if not isinstance(name, str) or not name:
-        raise InvalidManifestError(f"{api_version}/{kind} manifest has no metadata.name")
-    ns = metadata.get("namespace") if isinstance(metadata, dict) else None
-    if ns is not None and not isinstance(ns, str):
-        raise InvalidManifestError(f"{api_version}/{kind} {name}: metadata.namespace not a string")
-    return ObjectRef(api_version=api_version, kind=kind, namespace=ns or None, name=name)
 
 
 def present_revisions(env: Environment) -> list[Revision]:
