@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import copy
 import itertools
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -33,13 +32,12 @@ from greentic_deployer.packs.k8s.cluster import (
     validate_manifest,
     validate_ref,
 )
+from greentic_deployer.packs.k8s.label_selector import parse_selector, selector_matches
 from greentic_deployer.packs.k8s.object_ref import ObjectRef
 
 RolloutMode = Literal["ready", "stall", "deadline"]
 Key = tuple[str | None, str, str]
 
-_SELECTOR_OPERATORS = ("!=", "==", "=")
-_LABEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 _CREATED_AT = "1970-01-01T00:00:00Z"
 
 
@@ -51,48 +49,6 @@ def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = copy.deepcopy(value)
     return out
-
-
-def _parse_selector(selector: str) -> list[tuple[str, str, str | None]]:
-    """Equality-based selector terms: (key, op, value); op is `=`, `!=`, `exists` or `!exists`."""
-    terms: list[tuple[str, str, str | None]] = []
-    for raw in selector.split(","):
-        term = raw.strip()
-        if not term:
-            continue
-        for op in _SELECTOR_OPERATORS:
-            if op in term:
-                key, _, value = term.partition(op)
-                terms.append((key.strip(), "!=" if op == "!=" else "=", value.strip()))
-                break
-        else:
-            if not _LABEL_KEY.fullmatch(term.lstrip("!")):
-                raise ApiError(
-                    verb="list",
-                    status=400,
-                    reason="BadRequest",
-                    ref=None,
-                    server_message=f"unable to parse requirement: {term!r}",
-                )
-            if term.startswith("!"):
-                terms.append((term[1:].strip(), "!exists", None))
-            else:
-                terms.append((term, "exists", None))
-    return terms
-
-
-def _matches(labels: Mapping[str, Any], terms: list[tuple[str, str, str | None]]) -> bool:
-    for key, op, value in terms:
-        present = key in labels
-        if op == "exists" and not present:
-            return False
-        if op == "!exists" and present:
-            return False
-        if op == "=" and labels.get(key) != value:
-            return False
-        if op == "!=" and present and labels.get(key) == value:
-            return False
-    return True
 
 
 class InMemoryCluster:
@@ -198,8 +154,8 @@ class InMemoryCluster:
     ) -> list[dict[str, Any]]:
         """Objects of one kind in one namespace (all namespaces when None), by label selector."""
         info = kind_info(kind, api_version)
+        requirements = parse_selector(label_selector)
         self.calls["list"] += 1
-        terms = _parse_selector(label_selector or "")
         found = []
         for (ns, obj_kind, _name), live in sorted(
             self.objects.items(), key=lambda item: (item[0][0] or "", item[0][2])
@@ -209,7 +165,7 @@ class InMemoryCluster:
             if info.namespaced and namespace is not None and ns != namespace:
                 continue
             labels = live.get("metadata", {}).get("labels") or {}
-            if _matches(labels, terms):
+            if selector_matches(requirements, labels):
                 found.append(copy.deepcopy(live))
         return found
 

@@ -17,8 +17,14 @@ ENV_LABEL = "greentic.ai/env"
 UNCONFIGURED = "no Kubernetes API client is bound"
 
 
-def _subject(ref: ObjectRef | None) -> str:
-    return "the Kubernetes API" if ref is None else f"`{ref}`"
+def _subject(ref: ObjectRef | None, target: str | None) -> str:
+    if ref is not None:
+        return f"`{ref}`"
+    return target or "the Kubernetes API"
+
+
+def _tries(attempts: int) -> str:
+    return f" (gave up after {attempts} attempts)" if attempts > 1 else ""
 
 
 class ClusterError(ProviderError):
@@ -65,15 +71,22 @@ class ApiError(ClusterError):
         ref: ObjectRef | None,
         server_message: str,
         retry_after: float | None = None,
+        target: str | None = None,
+        attempts: int = 1,
     ) -> None:
         said = f": {server_message}" if server_message else ""
-        super().__init__(f"{verb} {_subject(ref)} failed with HTTP {status} {reason}{said}")
+        super().__init__(
+            f"{verb} {_subject(ref, target)} failed with HTTP {status} {reason}{said}"
+            f"{_tries(attempts)}"
+        )
         self.verb = verb
         self.status = status
         self.reason = reason
         self.ref = ref
         self.server_message = server_message
         self.retry_after = retry_after
+        self.target = target
+        self.attempts = attempts
 
     @property
     def retryable(self) -> bool:
@@ -84,10 +97,22 @@ class ApiError(ClusterError):
 class Unreachable(ClusterError):
     """No HTTP answer at all: refused, reset, timed out or TLS failure."""
 
-    def __init__(self, *, verb: str, endpoint: str, detail: str, ref: ObjectRef | None) -> None:
+    def __init__(
+        self,
+        *,
+        verb: str,
+        endpoint: str,
+        detail: str,
+        ref: ObjectRef | None,
+        target: str | None = None,
+        attempts: int = 1,
+    ) -> None:
         super().__init__(
-            f"{verb} {_subject(ref)}: the Kubernetes API at {endpoint} is unreachable ({detail})"
+            f"cannot {verb} {_subject(ref, target)}: the Kubernetes API at {endpoint} is "
+            f"unreachable ({detail}){_tries(attempts)}"
         )
+        self.target = target
+        self.attempts = attempts
         self.verb = verb
         self.endpoint = endpoint
         # Narrows ProviderError.detail (the whole message) to what the transport reported.
