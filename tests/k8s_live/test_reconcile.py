@@ -27,6 +27,7 @@ from greentic_deployer.packs.k8s.naming import worker_name
 from greentic_deployer.packs.k8s.object_ref import ObjectRef
 from greentic_deployer.packs.k8s.reconcile import ReconcileFailed, reconcile
 from greentic_deployer.packs.k8s.secrets_backend import DevStore, Vault
+from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.revision import Lifecycle
 from greentic_deployer.testing.memory_cluster import InMemoryCluster
 from tests.k8s_live.builders import (
@@ -141,6 +142,16 @@ async def test_invalid_answers_fail_before_any_cluster_call() -> None:
     cluster = InMemoryCluster()
     with pytest.raises(InvalidAnswersError, match="unknown answer key `replicas`"):
         await reconcile(cluster, ready_env(), {"replicas": 2})
+    assert sum(cluster.calls.values()) == 0
+
+
+@pytest.mark.parametrize("concurrency", [0, -1])
+async def test_a_concurrency_below_one_is_rejected_before_any_cluster_call(
+    concurrency: int,
+) -> None:
+    cluster = InMemoryCluster()
+    with pytest.raises(InvalidArgumentError, match="concurrency: must be an integer >= 1"):
+        await reconcile(cluster, ready_env(), None, concurrency=concurrency)
     assert sum(cluster.calls.values()) == 0
 
 

@@ -16,7 +16,12 @@ from greentic_deployer.packs.k8s.answers import K8sAnswers
 from greentic_deployer.packs.k8s.cluster import ApplyAction, K8sCluster
 from greentic_deployer.packs.k8s.object_ref import ObjectRef
 from greentic_deployer.packs.k8s.plan import desired_state, key_of, stale_objects
-from greentic_deployer.packs.k8s.reconcile import DEFAULT_CONCURRENCY, apply_desired, read_live
+from greentic_deployer.packs.k8s.reconcile import (
+    DEFAULT_CONCURRENCY,
+    apply_desired,
+    check_concurrency,
+    read_live,
+)
 from greentic_deployer.packs.k8s.secrets_backend import SecretsBackend
 from greentic_deployer.spec.environment import Environment
 
@@ -110,6 +115,7 @@ async def diff(
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> DiffReport:
     """Dry-run every desired object against the live ones; nothing is persisted or deleted."""
+    check_concurrency(concurrency)
     desired = desired_state(
         env,
         answers,

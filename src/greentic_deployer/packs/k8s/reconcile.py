@@ -28,6 +28,7 @@ from greentic_deployer.packs.k8s.plan import (
 from greentic_deployer.packs.k8s.rollout import timeout_from_env, wait_for_rollout
 from greentic_deployer.packs.k8s.secrets_backend import SecretsBackend
 from greentic_deployer.spec.environment import Environment
+from greentic_deployer.spec.errors import InvalidArgumentError
 
 DEFAULT_CONCURRENCY = 8
 Sleep = Callable[[float], Awaitable[None]]
@@ -88,6 +89,12 @@ class ReconcileReport:
         if self.rollouts is not None:
             out["rollouts"] = [r.to_json() for r in self.rollouts]
         return out
+
+
+def check_concurrency(concurrency: int) -> None:
+    """At least one apply at a time (InvalidArgumentError before any cluster call)."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidArgumentError("concurrency", "must be an integer >= 1", concurrency)
 
 
 def describe(error: BaseException) -> str:
@@ -188,8 +195,7 @@ async def apply_desired(
     concurrency: int,
 ) -> dict[int, ApplyResult]:
     """Apply the Namespace first, then the rest with bounded concurrency; index -> result."""
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+    check_concurrency(concurrency)
     applier = _Applier(cluster, existing, adopt, dry_run, concurrency)
     indexed = list(enumerate(desired.objects))
     namespaces = [(i, m) for i, m in indexed if m.get("kind") == "Namespace"]
@@ -228,6 +234,7 @@ async def reconcile(
     progress: Callable[[str], None] | None = None,
 ) -> ReconcileReport:
     """Apply the env's rendered set, prune its stale workers, optionally wait for rollouts."""
+    check_concurrency(concurrency)
     # Answers and rendering fail before any cluster call.
     desired = desired_state(
         env,
