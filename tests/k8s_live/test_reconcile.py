@@ -347,6 +347,19 @@ async def test_the_first_failure_stops_new_applies_and_reports_what_was_applied(
     assert "500" in str(failure)
 
 
+class Broken(InMemoryCluster):
+    """An apply that fails with a defect rather than a cluster answer."""
+
+    async def apply(self, manifest: Any, **kwargs: Any) -> ApplyResult:
+        raise RuntimeError("defect in a cluster implementation")
+
+
+async def test_a_defect_is_not_dressed_up_as_a_cluster_conflict() -> None:
+    """Guards against wrapping programming errors in ReconcileFailed (kind `conflict`)."""
+    with pytest.raises(RuntimeError, match="defect in a cluster implementation"):
+        await reconcile(Broken(), ready_env(), None)
+
+
 # -- waiting for rollouts ------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from greentic_deployer.packs.contract import ProviderError
 from greentic_deployer.packs.k8s.answers import K8sAnswers
-from greentic_deployer.packs.k8s.cluster import ApplyAction, ApplyResult, K8sCluster
+from greentic_deployer.packs.k8s.cluster import ApplyAction, ApplyResult, ClusterError, K8sCluster
 from greentic_deployer.packs.k8s.object_ref import ObjectRef
 from greentic_deployer.packs.k8s.plan import (
     DesiredState,
@@ -174,11 +174,11 @@ async def read_live(
     """Read what exists (one list per namespace and kind) and run the ownership guard on it."""
     try:
         existing = await read_existing(cluster, desired)
-    except Exception as exc:
+    except ClusterError as exc:
         raise ReconcileFailed(exc, ReconcileReport(dry_run=dry_run), phase="reading") from exc
     try:
         check_ownership(desired, existing, adopt=adopt)
-    except Exception as exc:
+    except ClusterError as exc:
         raise ReconcileFailed(
             exc, ReconcileReport(dry_run=dry_run), phase="checking ownership"
         ) from exc
@@ -210,6 +210,8 @@ async def apply_desired(
         for i, manifest in rest:
             results[i] = ApplyResult(desired.refs[i], ApplyAction.created, manifest)
     if applier.failure is not None:
+        if not isinstance(applier.failure, ClusterError):
+            raise applier.failure  # a defect, not a cluster answer: never dressed as a conflict
         raise ReconcileFailed(
             applier.failure, _report(desired, results, dry_run=dry_run), phase="applying"
         ) from applier.failure
@@ -257,7 +259,7 @@ async def reconcile(
             for ref in stale:
                 await cluster.delete(ref)
                 pruned.append(ref)
-        except Exception as exc:
+        except ClusterError as exc:
             raise ReconcileFailed(
                 exc, _report(desired, results, pruned, dry_run=dry_run), phase="pruning"
             ) from exc
@@ -328,7 +330,7 @@ async def _wait_all(
             outcomes.append(RolloutOutcome(ref, replicas, "ready", "rolled out"))
     report = _report(desired, results, pruned, dry_run=False, rollouts=tuple(outcomes))
     if failure is not None:
-        if not isinstance(failure, Exception):
+        if not isinstance(failure, ClusterError):
             raise failure
         raise ReconcileFailed(failure, report, phase="waiting for rollouts") from failure
     return report
