@@ -1,0 +1,393 @@
+"""`KubeEmulator`: the state and the one raw ASGI application that serves it."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from greentic_deployer.testing.kube_emulator import access, discovery, routing, watch
+from greentic_deployer.testing.kube_emulator.access import AccessControl, AccessRule
+from greentic_deployer.testing.kube_emulator.api import ResourceApi, Target, decode_body
+from greentic_deployer.testing.kube_emulator.controller import (
+    ROLLOUT_MODES,
+    DeploymentController,
+    RolloutMode,
+)
+from greentic_deployer.testing.kube_emulator.errors import (
+    KubeError,
+    method_not_allowed,
+    path_not_found,
+)
+from greentic_deployer.testing.kube_emulator.faults import RETRYABLE_REASONS, Fault, FaultBook
+from greentic_deployer.testing.kube_emulator.resources import REVIEW_RESOURCES, resource
+from greentic_deployer.testing.kube_emulator.store import Store, timestamp
+
+Scope = Mapping[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+DROP_EXTENSION = "greentic.drop_connection"
+"""Scope key under which the server offers a callable that aborts the connection."""
+log = logging.getLogger(__name__)
+
+
+class KubeEmulator:
+    """An in-memory Kubernetes API server; `app` is its ASGI callable."""
+
+    def __init__(
+        self,
+        *,
+        rollout_delay: float = 0.0,
+        latency_ms: int = 0,
+        tokens: Mapping[str, Sequence[AccessRule]] | None = None,
+        terminating_seconds: float = 0.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = Store(clock)
+        self.controller = DeploymentController(self.store, rollout_delay, self._schedule)
+        self.api = ResourceApi(self.store, self.controller, self._namespace_deleted)
+        self.hub = watch.WatchHub(self.store)
+        self.access = AccessControl(tokens)
+        self.faults = FaultBook()
+        self.latency_ms = latency_ms
+        self.terminating_seconds = terminating_seconds
+        self.server_address = "127.0.0.1:0"
+        self._terminating: dict[str, float] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_lock = threading.Lock()
+
+    # ---- the Python API tests use -------------------------------------------------------
+
+    @property
+    def app(self) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+        """The ASGI callable."""
+        return self.__call__
+
+    @property
+    def counters(self) -> collections.Counter[tuple[str, str]]:
+        """Requests by (verb, plural or path): ("patch", "deployments"), ("discovery", "/api")."""
+        return self.faults.counters
+
+    @property
+    def path_counters(self) -> collections.Counter[str]:
+        """Requests by URL path."""
+        return self.faults.path_counters
+
+    def requests_by_verb(self) -> dict[str, int]:
+        """Request counts summed per verb."""
+        totals: collections.Counter[str] = collections.Counter()
+        with self.faults.lock:
+            for (verb, _), n in self.faults.counters.items():
+                totals[verb] += n
+        return dict(totals)
+
+    def reset_counters(self) -> None:
+        """Zero every counter."""
+        self.faults.reset()
+
+    def inject_fault(
+        self,
+        *,
+        status: int | None = None,
+        count: int = 1,
+        verb: str | None = None,
+        resource: str | None = None,
+        name: str | None = None,
+        retry_after: int | None = None,
+        drop_connection: bool = False,
+    ) -> None:
+        """Fail the next `count` requests matching verb/resource/name with `status` or a drop."""
+        self.faults.add(Fault(status, count, verb, resource, name, retry_after, drop_connection))
+
+    def set_latency(self, ms: int) -> None:
+        """Delay every request by `ms` milliseconds from now on."""
+        if ms < 0:
+            raise ValueError(f"latency must be >= 0 ms, got {ms}")
+        self.latency_ms = ms
+
+    def script_rollout(
+        self, namespace: str, name: str, mode: RolloutMode, delay: float | None = None
+    ) -> None:
+        """How this Deployment's rollouts end (ready, stall, deadline) and after what delay."""
+        if mode not in ROLLOUT_MODES:
+            raise ValueError(f"rollout mode must be one of {ROLLOUT_MODES}, got {mode!r}")
+        with self.store.lock:
+            script = self.controller.script(namespace, name)
+            script.mode = mode
+            script.delay = delay
+            if self.store.get(("deployments", namespace, name)) is not None:
+                self.controller.observe(namespace, name)
+
+    def crash_loop(self, namespace: str, name: str) -> None:
+        """Make this Deployment's pods crash-loop: not ready, restartCount rising."""
+        with self.store.lock:
+            self.controller.script(namespace, name).crash_since = self.store.clock()
+            if self.store.get(("deployments", namespace, name)) is not None:
+                self.controller.reconcile(namespace, name)
+
+    def object(self, resource: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+        """The stored object (a copy), or None."""
+        return self.store.get((resource, namespace, name))
+
+    def tick(self) -> None:
+        """Run whatever is due by the clock: rollouts, namespace finalization, crash counts."""
+        with self.store.lock:
+            now = self.store.clock()
+            for namespace, when in list(self._terminating.items()):
+                if when <= now:
+                    del self._terminating[namespace]
+                    self.api.finalize_namespace(namespace)
+            self.controller.tick()
+
+    def close(self) -> None:
+        """End every open watch (the server is stopping)."""
+        self.hub.close()
+
+    # ---- timers ---------------------------------------------------------------------------
+
+    def _namespace_deleted(self, namespace: str) -> None:
+        self._terminating[namespace] = self.store.clock() + self.terminating_seconds
+        self._schedule(self.terminating_seconds)
+
+    def _schedule(self, delay: float) -> None:
+        # Due work also runs lazily at the start of every request; the timer only makes
+        # it happen while no request arrives (e.g. during a watch).
+        with self._loop_lock:
+            loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+
+        def arm() -> None:
+            loop.call_later(max(delay, 0.0), self._tick_from_timer)
+
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(arm)
+
+    def _tick_from_timer(self) -> None:
+        try:
+            self.tick()
+        except Exception:  # a timer must never kill the loop
+            log.exception("kube emulator tick failed")
+
+    # ---- ASGI -----------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry point (http and lifespan)."""
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        with self._loop_lock:
+            if self._loop is None or self._loop.is_closed():
+                self._loop = asyncio.get_running_loop()
+        body = await _read_body(receive)
+        try:
+            await self._handle(scope, body, receive, send)
+        except KubeError as exc:
+            await _send_json(send, exc.code, exc.status(), exc.headers)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                with self._loop_lock:
+                    self._loop = asyncio.get_running_loop()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _handle(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
+        method = str(scope["method"]).upper()
+        path = str(scope["path"])
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if self.latency_ms:
+            await asyncio.sleep(self.latency_ms / 1000)
+        self.tick()
+        if path in routing.HEALTH_PATHS:
+            await _send_raw(send, 200, b"ok", "text/plain; charset=utf-8")
+            return
+        watching = query.get("watch") in ("1", "true")
+        target = routing.target_for(path)
+        if target is not None:
+            verb, counted = routing.verb_for(method, target, watching), target.rt.plural
+        elif routing.is_discovery(path):
+            verb, counted = "discovery", path
+        else:
+            verb, counted = "unknown", path
+        self.faults.count(verb, counted, path)
+        fault = self.faults.take(verb, counted, target.name if target else None)
+        if fault is not None:
+            await self._fail(fault, scope, receive, send)
+            return
+        who = self.access.authenticate(headers.get("authorization"))
+        if target is None:
+            await self._discovery(method, path, headers, send)
+            return
+        if target.rt.plural in REVIEW_RESOURCES:
+            await self._review(method, target, who, body, send)
+            return
+        sub = f"/{target.subresource}" if target.subresource else ""
+        rt = target.rt
+        self.access.authorize(who, verb, rt.group, rt.plural + sub, target.namespace, target.name)
+        if verb == "watch":
+            await watch.stream(self.store, self.hub, target, query, receive, send)
+            return
+        status, answer = self._dispatch(method, target, query, headers, body, who)
+        await _send_json(send, status, answer)
+
+    def _dispatch(
+        self,
+        method: str,
+        target: Target,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+        who: access.Identity,
+    ) -> tuple[int, dict[str, Any]]:
+        manager = query.get("fieldManager") or _manager_from(headers.get("user-agent"))
+        dry_run = query.get("dryRun") == "All"
+        content_type = headers.get("content-type", "application/json")
+        if method == "GET":
+            if target.name is None:
+                return 200, self.api.list(target, query)
+            return 200, self.api.get(target)
+        if method == "POST" and target.name is None:
+            data = decode_body(body, content_type)
+            return 201, self.api.create(target, data, manager, dry_run)
+        if method == "PUT" and target.name is not None:
+            data = decode_body(body, content_type)
+            return 200, self.api.replace(target, data, manager, dry_run)
+        if method == "PATCH" and target.name is not None:
+            rt = target.rt
+
+            def can_create() -> None:
+                self.access.authorize(
+                    who, "create", rt.group, rt.plural, target.namespace, target.name
+                )
+
+            obj, created = self.api.patch(
+                target, body, content_type, query, query.get("fieldManager"), can_create
+            )
+            return (201 if created else 200), obj
+        if method == "DELETE":
+            if target.name is None:
+                return 200, self.api.delete_collection(target, query)
+            return 200, self.api.delete(target, dry_run)
+        raise method_not_allowed(f"{method} is not supported on {target.rt.plural}")
+
+    async def _discovery(
+        self, method: str, path: str, headers: Mapping[str, str], send: Send
+    ) -> None:
+        if method != "GET":
+            raise method_not_allowed()
+        parts = [p for p in path.split("/") if p]
+        answer: dict[str, Any] | None = None
+        if parts == ["version"]:
+            answer = discovery.version()
+        elif parts == ["api"]:
+            answer = discovery.api_versions(self.server_address)
+        elif parts == ["apis"]:
+            answer = discovery.api_groups()
+        elif len(parts) == 2 and parts[0] == "api":
+            answer = discovery.resource_list("", parts[1])
+        elif len(parts) == 2 and parts[0] == "apis":
+            answer = discovery.api_group(parts[1])
+        elif len(parts) == 3 and parts[0] == "apis":
+            answer = discovery.resource_list(parts[1], parts[2])
+        if answer is None:
+            raise path_not_found(path)
+        await _send_json(send, 200, answer)
+
+    async def _review(
+        self, method: str, target: Target, who: access.Identity, body: bytes, send: Send
+    ) -> None:
+        if method != "POST" or target.name is not None:
+            raise method_not_allowed(f"only create is supported on {target.rt.plural}")
+        if target.rt.plural == "selfsubjectreviews":
+            answer = access.self_subject_review(who, timestamp(self.store.clock()))
+        else:
+            data = decode_body(body, "application/json")
+            if not isinstance(data, dict):
+                raise KubeError(400, "BadRequest", "the body must be a SelfSubjectAccessReview")
+            answer = access.self_subject_access_review(who, data)
+        await _send_json(send, 201, answer)
+
+    async def _fail(self, fault: Fault, scope: Scope, receive: Receive, send: Send) -> None:
+        if fault.drop_connection:
+            drop = scope.get(DROP_EXTENSION)
+            if drop is None:
+                # In-process (no socket): fail as an HTTP client would see a dropped connection.
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+            drop()
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            return
+        assert fault.status is not None
+        reason = RETRYABLE_REASONS.get(fault.status, "InternalError")
+        headers: tuple[tuple[str, str], ...] = ()
+        if fault.retry_after is not None:
+            headers = (("retry-after", str(fault.retry_after)),)
+        error = KubeError(
+            fault.status, reason, f"injected fault: {reason} ({fault.status})", headers=headers
+        )
+        if fault.retry_after is not None:
+            error.causes = [{"reason": "RetryAfterSeconds", "message": str(fault.retry_after)}]
+        raise error
+
+
+def _manager_from(user_agent: str | None) -> str:
+    # The API server names a non-apply writer after its user agent's program name.
+    if not user_agent:
+        return "unknown"
+    return user_agent.split("/")[0] or "unknown"
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send_raw(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: str,
+    headers: Sequence[tuple[str, str]] = (),
+) -> None:
+    raw_headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw_headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def _send_json(
+    send: Send, status: int, answer: Mapping[str, Any], headers: Sequence[tuple[str, str]] = ()
+) -> None:
+    body = json.dumps(answer, separators=(",", ":")).encode()
+    await _send_raw(send, status, body, "application/json", headers)
+
+
+__all__ = ["KubeEmulator", "resource"]
