@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from greentic_deployer.packs.conformance import build_fixture
@@ -29,9 +30,15 @@ from greentic_deployer.packs.k8s.credentials import (
 from greentic_deployer.packs.k8s.lightkube_cluster import ClusterConfig, LightkubeCluster
 from greentic_deployer.packs.k8s.object_ref import ObjectRef
 from greentic_deployer.packs.k8s.rollout import wait_for_rollout
-from greentic_deployer.testing.kube_emulator import AccessRule, RunningEmulator, run_emulator
+from greentic_deployer.testing.kube_emulator import (
+    AccessRule,
+    KubeEmulator,
+    RunningEmulator,
+    run_emulator,
+)
 
 from .conftest import NS, deployment, lightkube_cluster, manifest, namespace_manifest
+from .kubeconfigs import write_kubeconfig
 
 CM = ObjectRef("v1", "ConfigMap", NS, "gtc-runtime-config")
 
@@ -267,3 +274,18 @@ async def test_probe_factory_targets_the_namespace_of_the_answers(tmp_path: Path
         target = factory(env, tmp_path)
         await target.cluster.close()
     assert target.namespace == "gtc-conformance"
+
+
+async def test_transport_seam_runs_the_client_in_process(
+    kube_emulator_app: KubeEmulator, tmp_path: Path
+) -> None:
+    kubeconfig = write_kubeconfig(tmp_path, server="http://emulator.invalid")
+    # The emulator types its ASGI callable for httpx; httpx2's alias differs only in Mapping.
+    transport = httpx2.ASGITransport(app=kube_emulator_app.app)  # type: ignore[arg-type]
+    cluster = LightkubeCluster(ClusterConfig(kubeconfig=kubeconfig, transport=transport))
+    await cluster.apply(namespace_manifest())
+    result = await cluster.apply(manifest("ConfigMap", CM.name, data={"a": "1"}))
+    assert result.action is ApplyAction.created
+    assert kube_emulator_app.object("configmaps", NS, CM.name) is not None
+    assert kube_emulator_app.requests_by_verb() == {"get": 2, "patch": 2}
+    await cluster.close()
