@@ -280,8 +280,7 @@ async def test_transport_seam_runs_the_client_in_process(
     kube_emulator_app: KubeEmulator, tmp_path: Path
 ) -> None:
     kubeconfig = write_kubeconfig(tmp_path, server="http://emulator.invalid")
-    # The emulator types its ASGI callable for httpx; httpx2's alias differs only in Mapping.
-    transport = httpx2.ASGITransport(app=kube_emulator_app.app)  # type: ignore[arg-type]
+    transport = httpx2.ASGITransport(app=kube_emulator_app.app)
     cluster = LightkubeCluster(ClusterConfig(kubeconfig=kubeconfig, transport=transport))
     await cluster.apply(namespace_manifest())
     result = await cluster.apply(manifest("ConfigMap", CM.name, data={"a": "1"}))
