@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import json
+from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import httpx
 import pytest
 
-from greentic_deployer.packs.k8s.cluster import K8sCluster
+from greentic_deployer.packs.k8s.cluster import K8sCluster, validate_manifest
+from greentic_deployer.packs.k8s.lightkube_cluster import ClusterConfig, LightkubeCluster
+from greentic_deployer.testing.kube_emulator import RunningEmulator, run_emulator
 from greentic_deployer.testing.memory_cluster import InMemoryCluster
 
 NS = "gtc-staging"
@@ -54,6 +59,59 @@ class MemoryHarness:
     def calls(self, verb: str) -> int:
         """The in-memory call counter."""
         return self.memory.calls[verb]
+
+
+async def no_sleep(seconds: float) -> None:
+    """Retries in these tests never wait for real."""
+
+
+def lightkube_cluster(running: RunningEmulator, **config: Any) -> LightkubeCluster:
+    """The real lightkube client for an emulator served over HTTP on 127.0.0.1."""
+    return LightkubeCluster(
+        ClusterConfig(kubeconfig=running.kubeconfig, **config), sleep=no_sleep, rng=lambda: 0.5
+    )
+
+
+def object_url(base: str, manifest: Mapping[str, Any]) -> str:
+    """The URL of a manifest's object, from the closed kind table."""
+    ref, info = validate_manifest(manifest)
+    root = f"/apis/{info.api_version}" if info.group else f"/api/{info.api_version}"
+    scope = f"/namespaces/{ref.namespace}" if info.namespaced else ""
+    return f"{base}{root}{scope}/{info.plural}/{ref.name}"
+
+
+_VERBS = {"apply": "patch"}
+
+
+class EmulatorHarness:
+    """LightkubeCluster over real HTTP against the in-repo emulator."""
+
+    def __init__(self, running: RunningEmulator) -> None:
+        self.running = running
+        self.cluster: K8sCluster = lightkube_cluster(running)
+
+    def seed(self, manifest: Mapping[str, Any]) -> None:
+        """Server-side apply as another tool (field manager `kubectl`) would."""
+        headers = {"Content-Type": "application/apply-patch+yaml"}
+        if self.running.token:
+            headers["Authorization"] = f"Bearer {self.running.token}"
+        response = httpx.patch(
+            object_url(self.running.url, manifest),
+            content=json.dumps(dict(manifest)),
+            headers=headers,
+            params={"fieldManager": "kubectl", "force": "true"},
+        )
+        response.raise_for_status()
+
+    def script_rollout(
+        self, namespace: str, name: str, mode: Literal["ready", "stall", "deadline"]
+    ) -> None:
+        """Script the emulator's Deployment controller stand-in."""
+        self.running.emulator.script_rollout(namespace, name, mode)
+
+    def calls(self, verb: str) -> int:
+        """Requests the emulator counted for this verb (apply = PATCH)."""
+        return self.running.emulator.requests_by_verb().get(_VERBS.get(verb, verb), 0)
 
 
 def manifest(
@@ -106,10 +164,24 @@ def namespace_manifest(name: str = NS, env: str | None = ENV) -> dict[str, Any]:
     return manifest("Namespace", name, env=env, namespace=None)
 
 
-@pytest.fixture(params=["memory"])
-async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+@pytest.fixture
+def served_emulator(tmp_path: Path) -> Iterator[RunningEmulator]:
+    """An emulator over HTTP on 127.0.0.1 with its kubeconfig."""
+    with run_emulator(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture(params=["memory", "emulator"])
+async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
     """Each seam implementation in turn, with the namespace NS already applied."""
-    h: Harness = MemoryHarness()
-    await h.cluster.apply(namespace_manifest())
-    yield h
-    await h.cluster.close()
+    if request.param == "memory":
+        h: Harness = MemoryHarness()
+        await h.cluster.apply(namespace_manifest())
+        yield h
+        await h.cluster.close()
+        return
+    with run_emulator(tmp_path) as running:
+        h = EmulatorHarness(running)
+        await h.cluster.apply(namespace_manifest())
+        yield h
+        await h.cluster.close()

@@ -269,6 +269,16 @@ async def test_list_filters_by_label_selector_and_namespace(harness: Harness) ->
     assert len(every) == 3
     other = await harness.cluster.list("Service", "gtc-other", api_version="v1")
     assert [o["metadata"]["name"] for o in other] == ["gtc-worker-c"]
+    everywhere = await harness.cluster.list("Service", None, "app.kubernetes.io/component")
+    assert sorted(o["metadata"]["name"] for o in everywhere) == [
+        "gtc-worker-a",
+        "gtc-worker-b",
+        "gtc-worker-c",
+    ]
+    not_workers = await harness.cluster.list(
+        "Service", NS, "app.kubernetes.io/component notin (worker)"
+    )
+    assert [o["metadata"]["name"] for o in not_workers] == ["gtc-router"]
 
 
 async def test_list_of_cluster_scoped_kind(harness: Harness) -> None:

@@ -9,11 +9,9 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
-
-import httpx
 
 from greentic_deployer.testing.kube_emulator import access, discovery, routing, watch
 from greentic_deployer.testing.kube_emulator.access import AccessControl, AccessRule
@@ -28,13 +26,18 @@ from greentic_deployer.testing.kube_emulator.errors import (
     method_not_allowed,
     path_not_found,
 )
-from greentic_deployer.testing.kube_emulator.faults import RETRYABLE_REASONS, Fault, FaultBook
+from greentic_deployer.testing.kube_emulator.faults import (
+    RETRYABLE_REASONS,
+    DroppedConnection,
+    Fault,
+    FaultBook,
+)
 from greentic_deployer.testing.kube_emulator.resources import REVIEW_RESOURCES, resource
 from greentic_deployer.testing.kube_emulator.store import Store, timestamp
 
-Scope = Mapping[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 DROP_EXTENSION = "greentic.drop_connection"
 """Scope key under which the server offers a callable that aborts the connection."""
 log = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ class KubeEmulator:
         tokens: Mapping[str, Sequence[AccessRule]] | None = None,
         terminating_seconds: float = 0.0,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.store = Store(clock)
         self.controller = DeploymentController(self.store, rollout_delay, self._schedule)
@@ -59,6 +63,7 @@ class KubeEmulator:
         self.access = AccessControl(tokens)
         self.faults = FaultBook()
         self.latency_ms = latency_ms
+        self.sleep = sleep
         self.terminating_seconds = terminating_seconds
         self.server_address = "127.0.0.1:0"
         self._terminating: dict[str, float] = {}
@@ -148,6 +153,13 @@ class KubeEmulator:
                     self.api.finalize_namespace(namespace)
             self.controller.tick()
 
+    def finish_terminating(self) -> None:
+        """End every Namespace's Terminating phase now (delete what it holds, then it)."""
+        with self.store.lock:
+            for namespace in list(self._terminating):
+                del self._terminating[namespace]
+                self.api.finalize_namespace(namespace)
+
     def close(self) -> None:
         """End every open watch (the server is stopping)."""
         self.hub.close()
@@ -214,7 +226,7 @@ class KubeEmulator:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if self.latency_ms:
-            await asyncio.sleep(self.latency_ms / 1000)
+            await self.sleep(self.latency_ms / 1000)
         self.tick()
         if path in routing.HEALTH_PATHS:
             await _send_raw(send, 200, b"ok", "text/plain; charset=utf-8")
@@ -330,7 +342,7 @@ class KubeEmulator:
             drop = scope.get(DROP_EXTENSION)
             if drop is None:
                 # In-process (no socket): fail as an HTTP client would see a dropped connection.
-                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+                raise DroppedConnection("Server disconnected without sending a response.")
             drop()
             while (await receive())["type"] != "http.disconnect":
                 pass

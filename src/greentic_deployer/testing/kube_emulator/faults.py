@@ -6,6 +6,9 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+import httpx
+import httpx2
+
 RETRYABLE_REASONS = {
     409: "Conflict",
     429: "TooManyRequests",
@@ -14,6 +17,10 @@ RETRYABLE_REASONS = {
     503: "ServiceUnavailable",
     504: "Timeout",
 }
+
+
+class DroppedConnection(httpx.RemoteProtocolError, httpx2.RemoteProtocolError):  # type: ignore[misc]
+    """In-process stand-in for a dropped connection, as httpx and httpx2 (lightkube) see one."""
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -86,11 +87,15 @@ def make_server(emulator: KubeEmulator, sock: socket.socket) -> Any:
             self.app = app
 
     class EmulatorServer(uvicorn.Server):
-        """Ends open watches as soon as a stop is asked, so shutdown does not wait on them."""
+        """Ends open watches at once on a stop, and treats SIGINT/SIGTERM as a clean exit."""
 
         def handle_exit(self, sig: int, frame: Any) -> None:
+            # Not re-raised after shutdown (uvicorn's default): a requested stop is success.
             emulator.close()
-            super().handle_exit(sig, frame)
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True
+            else:
+                self.should_exit = True
 
     port = sock.getsockname()[1]
     emulator.server_address = f"127.0.0.1:{port}"

@@ -141,6 +141,8 @@ def apply(
             for path in applied:
                 if not overlaps(owned, path):
                     continue
+                if len(owned) > len(path) and isinstance(get_path(config, path), dict):
+                    continue  # an empty map claims only itself, not what others set inside it
                 probe = _longer(owned, path)
                 if get_path(base, probe) != get_path(config, probe):
                     conflicts.append(FieldConflict(other, owned))
@@ -150,8 +152,11 @@ def apply(
         raise ApplyConflict(sorted(conflicts, key=lambda c: (c.manager, c.path)))
     previous = new_owners.get(manager, set())
     for path in previous - applied:
-        if any(overlaps(path, new) for new in applied):
-            continue
+        if any(
+            path[: len(new)] == new and not isinstance(get_path(config, new), dict)
+            for new in applied
+        ):
+            continue  # replaced whole by an atomic value this apply sets
         if any(overlaps(path, p) for m, ps in new_owners.items() if m != manager for p in ps):
             continue
         delete_path(base, path)

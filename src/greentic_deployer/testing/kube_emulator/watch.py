@@ -6,15 +6,15 @@ import asyncio
 import contextlib
 import json
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from greentic_deployer.testing.kube_emulator.api import Target
 from greentic_deployer.testing.kube_emulator.selectors import field_matcher, label_matcher
 from greentic_deployer.testing.kube_emulator.store import Event, Store
 
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 
 class WatchHub:
