@@ -186,3 +186,66 @@ def test_run_emulator_stops_serving_on_exit(tmp_path: Path) -> None:
         assert httpx.get(f"{url}/version").status_code == 200
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/version", timeout=2)
+
+
+async def test_a_delayed_rollout_reaches_an_open_watch_without_further_requests(
+    tmp_path: Path,
+) -> None:
+    """Guards the timer path: status written by the server loop while only a watch is open."""
+    with run_emulator(tmp_path, rollout_delay=0.2) as running:
+        async with httpx.AsyncClient(base_url=running.url, timeout=10) as http:
+            web = {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "web", "namespace": "default"},
+                "spec": {
+                    "selector": {"matchLabels": {"app": "web"}},
+                    "template": {
+                        "metadata": {"labels": {"app": "web"}},
+                        "spec": {"containers": [{"name": "main", "image": "app:1"}]},
+                    },
+                },
+            }
+            created = await http.patch(
+                "/apis/apps/v1/namespaces/default/deployments/web?fieldManager=t",
+                json=web,
+                headers={"Content-Type": "application/apply-patch+yaml"},
+            )
+            assert "observedGeneration" not in created.json().get("status", {})
+            rv = created.json()["metadata"]["resourceVersion"]
+            url = (
+                "/apis/apps/v1/namespaces/default/deployments"
+                f"?watch=1&resourceVersion={rv}&fieldSelector=metadata.name%3Dweb"
+            )
+            async with http.stream("GET", url) as stream:
+                event = json.loads(await asyncio.wait_for(anext(stream.aiter_lines()), 5))
+    assert event["type"] == "MODIFIED"
+    assert event["object"]["status"]["observedGeneration"] == 1
+    assert event["object"]["status"]["availableReplicas"] == 1
+
+
+async def test_concurrent_applies_over_http_all_land(served: RunningEmulator) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/apply-patch+yaml"}
+    async with httpx.AsyncClient(base_url=served.url, headers=headers, timeout=10) as http:
+        await http.patch(
+            "/api/v1/namespaces/many?fieldManager=t",
+            json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "many"}},
+        )
+
+        async def put(i: int) -> int:
+            body = {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": f"cm-{i}", "namespace": "many"},
+                "data": {"i": str(i)},
+            }
+            response = await http.patch(
+                f"/api/v1/namespaces/many/configmaps/cm-{i}?fieldManager=t", json=body
+            )
+            return response.status_code
+
+        codes = await asyncio.gather(*(put(i) for i in range(40)))
+        listed = (await http.get("/api/v1/namespaces/many/configmaps")).json()
+    assert codes == [201] * 40
+    versions = [int(i["metadata"]["resourceVersion"]) for i in listed["items"]]
+    assert len(set(versions)) == 40

@@ -242,3 +242,33 @@ async def test_unknown_urls_are_not_found_statuses(kube: httpx.AsyncClient) -> N
         response = await kube.get(path)
         assert response.status_code == 404, path
         assert response.json()["kind"] == "Status"
+
+
+async def test_delete_collection_removes_only_matching_objects(kube: httpx.AsyncClient) -> None:
+    await apply(kube, configmap("one", {}, tier="web"))
+    await apply(kube, configmap("two", {}, tier="db"))
+    response = await kube.delete(CONFIGMAPS, params={"labelSelector": "tier=web"})
+    assert response.status_code == 200
+    left = (await kube.get(CONFIGMAPS)).json()["items"]
+    assert [i["metadata"]["name"] for i in left] == ["two"]
+
+
+async def test_default_namespaces_exist_from_the_start(emulator: KubeEmulator) -> None:
+    for name in ("default", "kube-system"):
+        namespace = emulator.object("namespaces", None, name)
+        assert namespace is not None
+        assert namespace["status"]["phase"] == "Active"
+        assert namespace["metadata"]["labels"] == {"kubernetes.io/metadata.name": name}
+
+
+def test_negative_settings_are_rejected() -> None:
+    with pytest.raises(ValueError, match=">= 0"):
+        KubeEmulator(rollout_delay=-1)
+
+
+async def test_the_in_process_plugin_fixture(kube_emulator_app: KubeEmulator) -> None:
+    transport = httpx.ASGITransport(app=kube_emulator_app.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://k") as client:
+        version = await client.get("/version")
+    assert version.json()["gitVersion"].startswith("v1.37")
+    assert kube_emulator_app.counters[("discovery", "/version")] == 1

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import copy
-import json
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from greentic_deployer.testing.kube_emulator import ssa
+from greentic_deployer.testing.kube_emulator.bodies import (
+    APPLY,
+    JSON_PATCH,
+    MERGE,
+    STRATEGIC,
+    Target,
+    apply_defaults,
+    as_list,
+    check_identity,
+    conflict_error,
+    decode_body,
+    object_body,
+)
 from greentic_deployer.testing.kube_emulator.controller import DeploymentController
 from greentic_deployer.testing.kube_emulator.errors import (
     KubeError,
@@ -25,117 +34,8 @@ from greentic_deployer.testing.kube_emulator.errors import (
     unsupported_media_type,
 )
 from greentic_deployer.testing.kube_emulator.patches import PatchError, json_patch, merge_patch
-from greentic_deployer.testing.kube_emulator.resources import ResourceType, resource
 from greentic_deployer.testing.kube_emulator.selectors import field_matcher, label_matcher
 from greentic_deployer.testing.kube_emulator.store import Key, Store, timestamp
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-APPLY = "application/apply-patch+yaml"
-MERGE = "application/merge-patch+json"
-JSON_PATCH = "application/json-patch+json"
-STRATEGIC = "application/strategic-merge-patch+json"
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a resource URL addresses."""
-
-    rt: ResourceType
-    namespace: str | None
-    name: str | None
-    subresource: str | None
-
-    def key(self, name: str | None = None) -> Key:
-        """The store key of the addressed (or named) object."""
-        found = name if name is not None else self.name
-        assert found is not None
-        return (self.rt.plural, self.namespace, found)
-
-
-def decode_json(body: bytes) -> Any:
-    """A JSON body, or 400."""
-    try:
-        return json.loads(body or b"null")
-    except ValueError as exc:
-        raise bad_request(f"the request body is not valid JSON: {exc}") from exc
-
-
-def decode_body(body: bytes, content_type: str) -> Any:
-    """A request body by media type: YAML for apply patches, JSON otherwise; 415 for others."""
-    media = content_type.split(";", maxsplit=1)[0].strip().lower()
-    if media == APPLY:
-        try:
-            return yaml.load(body or b"", Loader=_Loader)
-        except yaml.YAMLError as exc:
-            raise bad_request(f"the apply patch is not valid YAML: {exc}") from exc
-    if media in ("application/json", "", MERGE, JSON_PATCH, STRATEGIC, "*/*"):
-        return decode_json(body)
-    raise unsupported_media_type(content_type)
-
-
-def _object_body(target: Target, data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise bad_request(f"the body of a {target.rt.kind} request must be an object")
-    meta = data.get("metadata")
-    if meta is not None and not isinstance(meta, dict):
-        raise bad_request("metadata must be an object")
-    api_version, kind = data.get("apiVersion"), data.get("kind")
-    if (api_version is not None and api_version != target.rt.api_version) or (
-        kind is not None and kind != target.rt.kind
-    ):
-        raise bad_request(
-            f"the body is {api_version}/{kind}, the URL addresses "
-            f"{target.rt.api_version}/{target.rt.kind}"
-        )
-    return data
-
-
-def _check_identity(target: Target, body: dict[str, Any], *, url_name: str | None) -> str:
-    meta = body.get("metadata") or {}
-    name = meta.get("name")
-    if url_name is not None and name not in (None, url_name):
-        raise bad_request(
-            f"the name of the object ({name}) does not match the name on the URL ({url_name})"
-        )
-    name = name or url_name
-    if not name:
-        raise invalid(
-            target.rt.plural,
-            target.rt.group,
-            "",
-            "metadata.name",
-            "Required value: name is required",
-        )
-    body_ns = meta.get("namespace")
-    if target.rt.namespaced and body_ns not in (None, "", target.namespace):
-        raise bad_request(
-            "the namespace of the provided object does not match the namespace sent on the request"
-        )
-    return str(name)
-
-
-def _apply_defaults(rt: ResourceType, obj: dict[str, Any], created: bool) -> None:
-    # A little of what the API server defaults; nobody owns these fields.
-    if rt.plural == "namespaces":
-        labels = obj.setdefault("metadata", {}).setdefault("labels", {})
-        labels.setdefault("kubernetes.io/metadata.name", obj["metadata"]["name"])
-        obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
-        if created:
-            obj.setdefault("status", {}).setdefault("phase", "Active")
-    elif rt.plural == "deployments":
-        obj.setdefault("spec", {}).setdefault("replicas", 1)
-    elif rt.plural == "services":
-        obj.setdefault("spec", {}).setdefault("type", "ClusterIP")
-
-
-def as_list(rt: ResourceType, items: list[dict[str, Any]], rv: str) -> dict[str, Any]:
-    """A `<Kind>List` answer."""
-    return {
-        "kind": f"{rt.kind}List",
-        "apiVersion": rt.api_version,
-        "metadata": {"resourceVersion": rv},
-        "items": items,
-    }
 
 
 class ResourceApi:
@@ -210,7 +110,7 @@ class ResourceApi:
             new.pop("status", None)
             if old is not None and "status" in old:
                 new["status"] = copy.deepcopy(old["status"])
-        _apply_defaults(target.rt, new, old is None)
+        apply_defaults(target.rt, new, old is None)
         if dry_run:
             return self.store.prepare(target.rt, key, new)
         with self.store.lock:
@@ -225,11 +125,11 @@ class ResourceApi:
 
     def create(self, target: Target, data: Any, manager: str, dry_run: bool) -> dict[str, Any]:
         """POST: a new object; 409 AlreadyExists when the name is taken."""
-        body = copy.deepcopy(_object_body(target, data))
+        body = copy.deepcopy(object_body(target, data))
         meta = body.setdefault("metadata", {})
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = f"{meta['generateName']}{secrets.token_hex(3)[:5]}"
-        name = _check_identity(target, body, url_name=None)
+        name = check_identity(target, body, url_name=None)
         key = target.key(name)
         with self.store.lock:
             self._check_namespace(target, name)
@@ -258,8 +158,8 @@ class ResourceApi:
 
     def replace(self, target: Target, data: Any, manager: str, dry_run: bool) -> dict[str, Any]:
         """PUT: replace an existing object, honouring a resourceVersion precondition."""
-        body = copy.deepcopy(_object_body(target, data))
-        name = _check_identity(target, body, url_name=target.name)
+        body = copy.deepcopy(object_body(target, data))
+        name = check_identity(target, body, url_name=target.name)
         key = target.key(name)
         with self.store.lock:
             live = self.store.get(key)
@@ -300,7 +200,7 @@ class ResourceApi:
                 ) from exc
             if not isinstance(patched, dict):
                 raise bad_request("the patch must leave an object")
-            _check_identity(target, _object_body(target, patched), url_name=target.name)
+            check_identity(target, object_body(target, patched), url_name=target.name)
             self._precondition(target, live, patched)
             new = self._subresource_result(target, live, patched)
             owners = ssa.update(live, new, self.store.owners_of(key), manager or "unknown")
@@ -332,11 +232,11 @@ class ResourceApi:
                     }
                 ],
             )
-        body = copy.deepcopy(_object_body(target, data))
+        body = copy.deepcopy(object_body(target, data))
         for field in ("apiVersion", "kind"):
             if field not in body:
                 raise invalid(rt.plural, rt.group, target.name or "", field, "Required value")
-        name = _check_identity(target, body, url_name=target.name)
+        name = check_identity(target, body, url_name=target.name)
         key = target.key(name)
         force = query.get("force") in ("true", "1")
         with self.store.lock:
@@ -359,7 +259,7 @@ class ResourceApi:
                         live, self.store.owners_of(key), manager, config, force=force
                     )
                 except ssa.ApplyConflict as exc:
-                    raise _conflict_error(target, name, exc) from exc
+                    raise conflict_error(target, name, exc) from exc
             return self._write(target, key, live, new, owners, dry_run), live is None
 
     def delete(self, target: Target, dry_run: bool) -> dict[str, Any]:
@@ -403,38 +303,3 @@ class ResourceApi:
                 if key[0] == "deployments":
                     self.controller.forget(namespace, key[2])
             self.store.remove(("namespaces", None, namespace))
-
-
-def _conflict_error(target: Target, name: str, exc: ssa.ApplyConflict) -> KubeError:
-    rt = target.rt
-    count = len(exc.conflicts)
-    noun = "conflict" if count == 1 else "conflicts"
-    by_manager: dict[str, list[str]] = {}
-    for conflict in exc.conflicts:
-        by_manager.setdefault(conflict.manager, []).append(conflict.field())
-    parts = []
-    for manager, fields in by_manager.items():
-        if len(fields) == 1:
-            parts.append(f'conflict with "{manager}" using {rt.api_version}: {fields[0]}')
-        else:
-            listed = "".join(f"\n- {f}" for f in fields)
-            parts.append(f'conflicts with "{manager}" using {rt.api_version}:{listed}')
-    return KubeError(
-        409,
-        "Conflict",
-        f"Apply failed with {count} {noun}: " + "\n".join(parts),
-        name=name,
-        group=rt.group,
-        kind=rt.plural,
-        causes=[
-            {
-                "reason": "FieldManagerConflict",
-                "message": f'conflict with "{c.manager}" using {rt.api_version}',
-                "field": c.field(),
-            }
-            for c in exc.conflicts
-        ],
-    )
-
-
-__all__ = ["Target", "ResourceApi", "as_list", "decode_body", "decode_json", "resource"]

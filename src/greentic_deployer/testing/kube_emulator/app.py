@@ -5,17 +5,26 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import json
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
 from greentic_deployer.testing.kube_emulator import access, discovery, routing, watch
 from greentic_deployer.testing.kube_emulator.access import AccessControl, AccessRule
-from greentic_deployer.testing.kube_emulator.api import ResourceApi, Target, decode_body
+from greentic_deployer.testing.kube_emulator.api import ResourceApi
+from greentic_deployer.testing.kube_emulator.asgi import (
+    Receive,
+    Scope,
+    Send,
+    manager_from,
+    read_body,
+    send_json,
+    send_raw,
+)
+from greentic_deployer.testing.kube_emulator.bodies import Target, apply_defaults, decode_body
 from greentic_deployer.testing.kube_emulator.controller import (
     ROLLOUT_MODES,
     DeploymentController,
@@ -35,16 +44,22 @@ from greentic_deployer.testing.kube_emulator.faults import (
 from greentic_deployer.testing.kube_emulator.resources import REVIEW_RESOURCES, resource
 from greentic_deployer.testing.kube_emulator.store import Store, timestamp
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 DROP_EXTENSION = "greentic.drop_connection"
 """Scope key under which the server offers a callable that aborts the connection."""
+BUILTIN_NAMESPACES = ("default", "kube-system")
 log = logging.getLogger(__name__)
 
 
 class KubeEmulator:
-    """An in-memory Kubernetes API server; `app` is its ASGI callable."""
+    """An in-memory Kubernetes API server; `app` is its ASGI callable.
+
+    `rollout_delay`: seconds from a Deployment spec change until its controller stand-in
+    writes status (0 = at once, during the write). `latency_ms`: fixed delay per request.
+    `tokens`: bearer token -> allow-rules (None = no authentication, everyone is admin).
+    `terminating_seconds`: how long a deleted Namespace stays Terminating (0 = until the
+    next tick). `clock` (epoch seconds) and `sleep` are injectable so tests never wait.
+    Namespaces `default` and `kube-system` exist from the start, as in a real cluster.
+    """
 
     def __init__(
         self,
@@ -56,6 +71,8 @@ class KubeEmulator:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        if rollout_delay < 0 or terminating_seconds < 0 or latency_ms < 0:
+            raise ValueError("rollout_delay, terminating_seconds and latency_ms must be >= 0")
         self.store = Store(clock)
         self.controller = DeploymentController(self.store, rollout_delay, self._schedule)
         self.api = ResourceApi(self.store, self.controller, self._namespace_deleted)
@@ -69,6 +86,10 @@ class KubeEmulator:
         self._terminating: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_lock = threading.Lock()
+        for name in BUILTIN_NAMESPACES:
+            namespace: dict[str, Any] = {"metadata": {"name": name}}
+            apply_defaults(resource("namespaces"), namespace, True)
+            self.store.commit(resource("namespaces"), ("namespaces", None, name), namespace)
 
     # ---- the Python API tests use -------------------------------------------------------
 
@@ -202,11 +223,11 @@ class KubeEmulator:
         with self._loop_lock:
             if self._loop is None or self._loop.is_closed():
                 self._loop = asyncio.get_running_loop()
-        body = await _read_body(receive)
+        body = await read_body(receive)
         try:
             await self._handle(scope, body, receive, send)
         except KubeError as exc:
-            await _send_json(send, exc.code, exc.status(), exc.headers)
+            await send_json(send, exc.code, exc.status(), exc.headers)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -229,7 +250,7 @@ class KubeEmulator:
             await self.sleep(self.latency_ms / 1000)
         self.tick()
         if path in routing.HEALTH_PATHS:
-            await _send_raw(send, 200, b"ok", "text/plain; charset=utf-8")
+            await send_raw(send, 200, b"ok", "text/plain; charset=utf-8")
             return
         watching = query.get("watch") in ("1", "true")
         target = routing.target_for(path)
@@ -258,7 +279,7 @@ class KubeEmulator:
             await watch.stream(self.store, self.hub, target, query, receive, send)
             return
         status, answer = self._dispatch(method, target, query, headers, body, who)
-        await _send_json(send, status, answer)
+        await send_json(send, status, answer)
 
     def _dispatch(
         self,
@@ -269,7 +290,7 @@ class KubeEmulator:
         body: bytes,
         who: access.Identity,
     ) -> tuple[int, dict[str, Any]]:
-        manager = query.get("fieldManager") or _manager_from(headers.get("user-agent"))
+        manager = query.get("fieldManager") or manager_from(headers.get("user-agent"))
         dry_run = query.get("dryRun") == "All"
         content_type = headers.get("content-type", "application/json")
         if method == "GET":
@@ -321,7 +342,7 @@ class KubeEmulator:
             answer = discovery.resource_list(parts[1], parts[2])
         if answer is None:
             raise path_not_found(path)
-        await _send_json(send, 200, answer)
+        await send_json(send, 200, answer)
 
     async def _review(
         self, method: str, target: Target, who: access.Identity, body: bytes, send: Send
@@ -335,7 +356,7 @@ class KubeEmulator:
             if not isinstance(data, dict):
                 raise KubeError(400, "BadRequest", "the body must be a SelfSubjectAccessReview")
             answer = access.self_subject_access_review(who, data)
-        await _send_json(send, 201, answer)
+        await send_json(send, 201, answer)
 
     async def _fail(self, fault: Fault, scope: Scope, receive: Receive, send: Send) -> None:
         if fault.drop_connection:
@@ -360,46 +381,4 @@ class KubeEmulator:
         raise error
 
 
-def _manager_from(user_agent: str | None) -> str:
-    # The API server names a non-apply writer after its user agent's program name.
-    if not user_agent:
-        return "unknown"
-    return user_agent.split("/")[0] or "unknown"
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-async def _send_raw(
-    send: Send,
-    status: int,
-    body: bytes,
-    content_type: str,
-    headers: Sequence[tuple[str, str]] = (),
-) -> None:
-    raw_headers = [
-        (b"content-type", content_type.encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    raw_headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
-    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-async def _send_json(
-    send: Send, status: int, answer: Mapping[str, Any], headers: Sequence[tuple[str, str]] = ()
-) -> None:
-    body = json.dumps(answer, separators=(",", ":")).encode()
-    await _send_raw(send, status, body, "application/json", headers)
-
-
-__all__ = ["KubeEmulator", "resource"]
+__all__ = ["KubeEmulator"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from greentic_deployer.testing.kube_emulator.api import Target
+from greentic_deployer.testing.kube_emulator.bodies import Target
 from greentic_deployer.testing.kube_emulator.resources import BY_GROUP_VERSION
 
 HEALTH_PATHS = frozenset({"/healthz", "/livez", "/readyz"})

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
-from greentic_deployer.testing.kube_emulator.api import Target
+from greentic_deployer.testing.kube_emulator.bodies import Target
 from greentic_deployer.testing.kube_emulator.selectors import field_matcher, label_matcher
 from greentic_deployer.testing.kube_emulator.store import Event, Store
 
