@@ -20,6 +20,7 @@ from greentic_deployer.packs.k8s.identity import (
     env_var_key,
     resolve_identity,
 )
+from greentic_deployer.packs.k8s.lightkube_cluster import ClusterConfig
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.testing.memory_cluster import InMemoryCluster
 from tests.k8s_live.builders import NAMESPACE, ready_env
@@ -158,3 +159,11 @@ async def test_the_token_never_shows_in_reprs_reports_or_errors() -> None:
         )
     assert TOKEN not in str(caught.value)
     assert TOKEN not in repr(caught.value)
+
+
+def test_a_cluster_config_carrying_the_token_does_not_show_it() -> None:
+    """Guards against the bound token leaking through the client config's dataclass repr."""
+    config = ClusterConfig(context="prod", token=BearerToken(TOKEN).reveal())
+    assert TOKEN not in repr(config)
+    assert TOKEN not in str(config)
+    assert config.token == TOKEN
