@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from greentic_deployer.packs.k8s.diff import changed_paths, diff
 from greentic_deployer.packs.k8s.naming import worker_name
 from greentic_deployer.packs.k8s.reconcile import reconcile
@@ -74,3 +77,18 @@ def test_changed_paths_ignore_equal_values_and_quote_dotted_keys() -> None:
     ]
     assert changed_paths({"a": [1]}, {"a": [1, 2]}) == [".a"]
     assert changed_paths({"a": 1}, {"a": 1}) == []
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_json, _json)
+def test_changed_paths_are_empty_exactly_when_the_values_are_equal(a: Any, b: Any) -> None:
+    assert changed_paths(a, a) == []
+    assert (changed_paths(a, b) == []) == (a == b)
