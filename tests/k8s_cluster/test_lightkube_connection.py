@@ -177,3 +177,25 @@ async def test_context_without_a_user_sends_no_credentials(tmp_path: Path) -> No
     }
     path.write_text(json.dumps(document), encoding="utf-8")
     assert await _authorization(ClusterConfig(kubeconfig=path)) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("/nonexistent/credential-plugin", "cannot authenticate"),
+        ("/bin/false", "returned 1"),
+        ("/bin/echo", "cannot authenticate"),
+    ],
+    ids=["missing-plugin", "failing-plugin", "plugin-printing-garbage"],
+)
+async def test_broken_credential_plugin_is_a_typed_error(
+    tmp_path: Path, command: str, message: str
+) -> None:
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": command}}
+    path = write_kubeconfig(tmp_path, user=user)
+    seen, transport = _capture()
+    cluster = LightkubeCluster(ClusterConfig(kubeconfig=path, transport=transport))
+    with pytest.raises(ClusterConfigError, match=message):
+        await cluster.get(CM)
+    assert seen == []
+    await cluster.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import os
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -205,6 +206,10 @@ def translate_failure(
         )
     if isinstance(exc, ConfigError):
         return ClusterConfigError(str(exc))
+    if isinstance(exc, (OSError, json.JSONDecodeError)):
+        # httpx wraps socket errors itself, so what arrives bare comes from authenticating:
+        # an exec credential plugin that cannot run or prints something that is not JSON.
+        return ClusterConfigError(f"cannot authenticate to {request.endpoint}: {_describe(exc)}")
     return None
 
 
@@ -308,7 +313,7 @@ class LightkubeCluster:
         while True:
             try:
                 return await op()
-            except (httpx2.HTTPError, ConfigError, KeyError) as exc:
+            except (httpx2.HTTPError, ConfigError, KeyError, OSError, json.JSONDecodeError) as exc:
                 error = translate_failure(exc, request, attempts=attempt + 1)
                 if error is None:
                     raise
