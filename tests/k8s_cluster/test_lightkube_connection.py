@@ -95,6 +95,7 @@ def test_no_kubeconfig_and_not_in_a_cluster_is_a_typed_error(tmp_path: Path) -> 
         ("unknown-context", "nope", "Context 'nope' not found"),
         ("no-current", None, "No current context"),
         ("garbage", None, "kubeconfig"),
+        ("not-yaml", None, "kubeconfig"),
     ],
 )
 def test_unusable_kubeconfig_is_a_typed_error(
@@ -107,6 +108,8 @@ def test_unusable_kubeconfig_is_a_typed_error(
         write_kubeconfig(tmp_path, current=None)
     elif setup == "garbage":
         path.write_text("clusters: 3\n", encoding="utf-8")
+    elif setup == "not-yaml":
+        path.write_text("clusters: [\n  - {name: c\n", encoding="utf-8")
     with pytest.raises(ClusterConfigError, match=message):
         LightkubeCluster(ClusterConfig(kubeconfig=path, context=context))
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import httpx2
+import yaml
 from lightkube import AsyncClient, operators
 from lightkube.config.kubeconfig import KubeConfig, SingleConfig
 from lightkube.config.models import User
@@ -116,8 +117,8 @@ def load_connection(
             KubeConfig.from_service_account() if source is None else KubeConfig.from_file(source)
         )
         single = kubeconfig.get(context_name=config.context)
-    except (ConfigError, KeyError, TypeError, ValueError, OSError) as exc:
-        # Malformed files surface as KeyError/ValueError from lightkube's parser.
+    except (ConfigError, KeyError, TypeError, ValueError, OSError, yaml.YAMLError) as exc:
+        # Malformed files surface as YAML, KeyError or ValueError from lightkube's parser.
         raise ClusterConfigError(f"{where}: {_describe(exc)}") from exc
     if single is None:
         raise ClusterConfigError(f"{where}: no context selected")
