@@ -202,3 +202,7 @@ async def test_broken_credential_plugin_is_a_typed_error(
         await cluster.get(CM)
     assert seen == []
     await cluster.close()
+
+
+def test_bound_token_stays_out_of_the_config_repr() -> None:
+    assert "s3cret" not in repr(ClusterConfig(token="s3cret"))

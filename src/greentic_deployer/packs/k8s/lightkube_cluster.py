@@ -15,7 +15,7 @@ import json
 import os
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -72,7 +72,7 @@ class ClusterConfig:
     kubeconfig: Path | None = None
     """None → `$KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account."""
     context: str | None = None
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     """A bound bearer token: replaces all authentication of the context, keeps endpoint and CA."""
     max_retries: int = 5
     backoff_base: float = 0.2
