@@ -95,6 +95,7 @@ def test_no_kubeconfig_and_not_in_a_cluster_is_a_typed_error(tmp_path: Path) -> 
         ("unknown-context", "nope", "Context 'nope' not found"),
         ("no-current", None, "No current context"),
         ("garbage", None, "kubeconfig"),
+        ("not-yaml", None, "kubeconfig"),
     ],
 )
 def test_unusable_kubeconfig_is_a_typed_error(
@@ -107,6 +108,8 @@ def test_unusable_kubeconfig_is_a_typed_error(
         write_kubeconfig(tmp_path, current=None)
     elif setup == "garbage":
         path.write_text("clusters: 3\n", encoding="utf-8")
+    elif setup == "not-yaml":
+        path.write_text("clusters: [\n  - {name: c\n", encoding="utf-8")
     with pytest.raises(ClusterConfigError, match=message):
         LightkubeCluster(ClusterConfig(kubeconfig=path, context=context))
 
@@ -177,3 +180,29 @@ async def test_context_without_a_user_sends_no_credentials(tmp_path: Path) -> No
     }
     path.write_text(json.dumps(document), encoding="utf-8")
     assert await _authorization(ClusterConfig(kubeconfig=path)) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("/nonexistent/credential-plugin", "cannot authenticate"),
+        ("/bin/false", "returned 1"),
+        ("/bin/echo", "cannot authenticate"),
+    ],
+    ids=["missing-plugin", "failing-plugin", "plugin-printing-garbage"],
+)
+async def test_broken_credential_plugin_is_a_typed_error(
+    tmp_path: Path, command: str, message: str
+) -> None:
+    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": command}}
+    path = write_kubeconfig(tmp_path, user=user)
+    seen, transport = _capture()
+    cluster = LightkubeCluster(ClusterConfig(kubeconfig=path, transport=transport))
+    with pytest.raises(ClusterConfigError, match=message):
+        await cluster.get(CM)
+    assert seen == []
+    await cluster.close()
+
+
+def test_bound_token_stays_out_of_the_config_repr() -> None:
+    assert "s3cret" not in repr(ClusterConfig(token="s3cret"))

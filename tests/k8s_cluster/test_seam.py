@@ -21,11 +21,11 @@ from greentic_deployer.packs.k8s.cluster import (
     AdoptionRefused,
     ApiError,
     ApplyAction,
-    Existing,
     InvalidManifestError,
     OwnershipConflict,
     RolloutStatus,
     existing_key,
+    index_existing,
 )
 from greentic_deployer.packs.k8s.object_ref import ObjectRef
 from greentic_deployer.packs.k8s.rollout import judge_rollout
@@ -170,21 +170,19 @@ async def test_unlabelled_object_is_adopted_when_asked(harness: Harness) -> None
 async def test_guard_reads_existing_instead_of_getting_each_object(harness: Harness) -> None:
     objects = [manifest("ConfigMap", f"cm-{i}", data={"i": str(i)}) for i in range(3)]
     await harness.cluster.apply(objects[0])
-    listed = await harness.cluster.list("ConfigMap", NS)
-    existing = {
-        existing_key(ObjectRef("v1", "ConfigMap", NS, o["metadata"]["name"])): o for o in listed
-    }
-    gets = harness.calls("get")
+    existing = index_existing("ConfigMap", await harness.cluster.list("ConfigMap", NS))
+    assert set(existing) == {existing_key(ObjectRef("v1", "ConfigMap", NS, "cm-0"))}
+    gets, applies = harness.calls("get"), harness.calls("apply")
     actions = [(await harness.cluster.apply(o, existing=existing)).action for o in objects]
     assert actions == [ApplyAction.unchanged, ApplyAction.created, ApplyAction.created]
     assert harness.calls("get") == gets
-    assert harness.calls("apply") >= 3
+    assert harness.calls("apply") == applies + 3
 
 
 async def test_guard_uses_existing_to_refuse_without_a_get(harness: Harness) -> None:
     harness.seed(manifest("ConfigMap", "theirs", env="prod"))
     listed = await harness.cluster.list("ConfigMap", NS)
-    existing: Existing = {(NS, "ConfigMap", o["metadata"]["name"]): o for o in listed}
+    existing = index_existing("ConfigMap", listed)
     gets = harness.calls("get")
     with pytest.raises(OwnershipConflict):
         await harness.cluster.apply(manifest("ConfigMap", "theirs"), existing=existing)

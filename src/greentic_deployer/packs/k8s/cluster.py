@@ -9,7 +9,7 @@ imports no HTTP client.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -56,6 +56,7 @@ __all__ = [
     "apply_action",
     "check_ownership",
     "existing_key",
+    "index_existing",
     "kind_info",
     "validate_ref",
     "require_deployment",
@@ -163,6 +164,19 @@ def require_deployment(ref: ObjectRef) -> None:
 def existing_key(ref: ObjectRef) -> tuple[str | None, str, str]:
     """The key of `ref` in an `Existing` mapping."""
     return (ref.namespace, ref.kind, ref.name)
+
+
+def index_existing(kind: str, items: Iterable[Mapping[str, Any]]) -> Existing:
+    """An `Existing` mapping from one `list` of `kind` (list items need not carry their kind)."""
+    info = kind_info(kind)
+    index: dict[tuple[str | None, str, str], dict[str, Any]] = {}
+    for item in items:
+        metadata = item.get("metadata")
+        if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str):
+            continue
+        namespace = metadata.get("namespace") if info.namespaced else None
+        index[(namespace, info.kind, metadata["name"])] = dict(item)
+    return index
 
 
 # -- ownership guard and apply action ----------------------------------------------------------

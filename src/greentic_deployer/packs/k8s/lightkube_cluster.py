@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import os
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import httpx2
+import yaml
 from lightkube import AsyncClient, operators
 from lightkube.config.kubeconfig import KubeConfig, SingleConfig
 from lightkube.config.models import User
@@ -115,8 +117,8 @@ def load_connection(
             KubeConfig.from_service_account() if source is None else KubeConfig.from_file(source)
         )
         single = kubeconfig.get(context_name=config.context)
-    except (ConfigError, KeyError, TypeError, ValueError, OSError) as exc:
-        # Malformed files surface as KeyError/ValueError from lightkube's parser.
+    except (ConfigError, KeyError, TypeError, ValueError, OSError, yaml.YAMLError) as exc:
+        # Malformed files surface as YAML, KeyError or ValueError from lightkube's parser.
         raise ClusterConfigError(f"{where}: {_describe(exc)}") from exc
     if single is None:
         raise ClusterConfigError(f"{where}: no context selected")
@@ -205,6 +207,10 @@ def translate_failure(
         )
     if isinstance(exc, ConfigError):
         return ClusterConfigError(str(exc))
+    if isinstance(exc, (OSError, json.JSONDecodeError)):
+        # httpx wraps socket errors itself, so what arrives bare comes from authenticating:
+        # an exec credential plugin that cannot run or prints something that is not JSON.
+        return ClusterConfigError(f"cannot authenticate to {request.endpoint}: {_describe(exc)}")
     return None
 
 
@@ -308,7 +314,7 @@ class LightkubeCluster:
         while True:
             try:
                 return await op()
-            except (httpx2.HTTPError, ConfigError, KeyError) as exc:
+            except (httpx2.HTTPError, ConfigError, KeyError, OSError, json.JSONDecodeError) as exc:
                 error = translate_failure(exc, request, attempts=attempt + 1)
                 if error is None:
                     raise
