@@ -272,3 +272,28 @@ async def test_the_in_process_plugin_fixture(kube_emulator_app: KubeEmulator) ->
         version = await client.get("/version")
     assert version.json()["gitVersion"].startswith("v1.37")
     assert kube_emulator_app.counters[("discovery", "/version")] == 1
+
+
+async def test_namespaced_writes_need_a_namespace(kube: httpx.AsyncClient) -> None:
+    response = await kube.post("/api/v1/configmaps", json=configmap("cfg", {}))
+    assert response.status_code == 405
+    assert response.json()["reason"] == "MethodNotAllowed"
+
+
+async def test_a_malformed_watch_timeout_is_a_bad_request(kube: httpx.AsyncClient) -> None:
+    response = await kube.get(CONFIGMAPS, params={"watch": "1", "timeoutSeconds": "soon"})
+    assert response.status_code == 400
+    assert "timeoutSeconds" in response.json()["message"]
+
+
+async def test_an_internal_failure_still_answers_with_a_status(
+    kube: httpx.AsyncClient, emulator: KubeEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(emulator.api, "get", broken)
+    response = await kube.get(f"{CONFIGMAPS}/cfg")
+    assert response.status_code == 500
+    assert response.json()["reason"] == "InternalError"
+    assert "boom" in response.json()["message"]

@@ -47,6 +47,7 @@ async def test_watch_without_a_resource_version_starts_with_current_objects(
 async def test_watch_with_send_initial_events_ends_them_with_a_bookmark(
     kube: httpx.AsyncClient,
 ) -> None:
+    """Guards `kubectl rollout status` hanging: kubectl 1.37 waits for this bookmark."""
     await apply(kube, configmap("a", {}))
     response = await kube.get(
         CONFIGMAPS,

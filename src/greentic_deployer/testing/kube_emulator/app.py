@@ -8,7 +8,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -224,10 +224,26 @@ class KubeEmulator:
             if self._loop is None or self._loop.is_closed():
                 self._loop = asyncio.get_running_loop()
         body = await read_body(receive)
+        started = False
+
+        async def tracked(message: MutableMapping[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self._handle(scope, body, receive, send)
+            await self._handle(scope, body, receive, tracked)
         except KubeError as exc:
             await send_json(send, exc.code, exc.status(), exc.headers)
+        except DroppedConnection:
+            raise
+        except Exception as exc:
+            # An emulator bug must still answer as an API server would, not with a bare 500.
+            log.exception("kube emulator request failed")
+            if started:
+                raise
+            error = KubeError(500, "InternalError", f"Internal error occurred: {exc}")
+            await send_json(send, 500, error.status())
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -274,6 +290,8 @@ class KubeEmulator:
             return
         sub = f"/{target.subresource}" if target.subresource else ""
         rt = target.rt
+        if rt.namespaced and target.namespace is None and method != "GET":
+            raise method_not_allowed(f"{method} needs a namespace: /namespaces/<ns>/{rt.plural}")
         self.access.authorize(who, verb, rt.group, rt.plural + sub, target.namespace, target.name)
         if verb == "watch":
             await watch.stream(self.store, self.hub, target, query, receive, send)

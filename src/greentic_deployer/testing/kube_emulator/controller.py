@@ -27,6 +27,9 @@ class Script:
     crash_since: float | None = None
 
 
+_DEFAULT_SCRIPT = Script()
+
+
 def template_hash(template: Any) -> str:
     """A stable 10-character pod-template-hash for a pod template."""
     digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
@@ -66,15 +69,22 @@ class DeploymentController:
         self.schedule = schedule
         self.scripts: dict[NodeKey, Script] = {}
         self.due: dict[NodeKey, float] = {}
+        # What the controller created per Deployment: its ReplicaSet and Pod names. Tracked
+        # so a rollout never scans the namespace.
+        self.replicasets: dict[NodeKey, str] = {}
+        self.pods: dict[NodeKey, set[str]] = {}
 
     def script(self, namespace: str, name: str) -> Script:
         """The (mutable) script of one Deployment."""
         return self.scripts.setdefault((namespace, name), Script())
 
+    def _script(self, key: NodeKey) -> Script:
+        return self.scripts.get(key) or _DEFAULT_SCRIPT
+
     def observe(self, namespace: str, name: str) -> None:
         """A Deployment's spec changed (or its script did): roll out after the delay."""
         with self.store.lock:
-            script = self.script(namespace, name)
+            script = self._script((namespace, name))
             delay = script.delay if script.delay is not None else self.rollout_delay
             if delay <= 0:
                 self.due.pop((namespace, name), None)
@@ -86,12 +96,14 @@ class DeploymentController:
     def forget(self, namespace: str, name: str) -> None:
         """A Deployment was deleted: drop its ReplicaSet and Pods."""
         with self.store.lock:
-            self.due.pop((namespace, name), None)
-            self.scripts.pop((namespace, name), None)
-            for kind in ("pods", "replicasets"):
-                for obj in self.store.items(kind, namespace):
-                    if obj["metadata"].get("labels", {}).get("greentic.ai/emulated-by") == name:
-                        self.store.remove((kind, namespace, obj["metadata"]["name"]))
+            key = (namespace, name)
+            self.due.pop(key, None)
+            self.scripts.pop(key, None)
+            for pod in self.pods.pop(key, set()):
+                self.store.remove(("pods", namespace, pod))
+            replicaset = self.replicasets.pop(key, None)
+            if replicaset is not None:
+                self.store.remove(("replicasets", namespace, replicaset))
 
     def tick(self) -> None:
         """Run every rollout whose time has come; advance crash-looping restart counts."""
@@ -101,7 +113,7 @@ class DeploymentController:
                 if when <= now:
                     del self.due[key]
                     self.reconcile(*key)
-            for (namespace, name), script in self.scripts.items():
+            for (namespace, name), script in list(self.scripts.items()):
                 if script.crash_since is not None and (namespace, name) not in self.due:
                     self._sync_pods(namespace, name)
 
@@ -116,7 +128,7 @@ class DeploymentController:
             live = self.store.get(("deployments", namespace, name))
             if live is None:
                 return
-            script = self.script(namespace, name)
+            script = self._script((namespace, name))
             desired = int(live.get("spec", {}).get("replicas", 1))
             rs_name = f"{name}-{template_hash(live.get('spec', {}).get('template', {}))}"
             now = timestamp(self.store.clock())
@@ -181,16 +193,15 @@ class DeploymentController:
         meta = deployment["metadata"]
         namespace, name = meta["namespace"], meta["name"]
         spec = deployment.get("spec", {})
-        for old in self.store.items("replicasets", namespace):
-            labels = old["metadata"].get("labels", {})
-            if labels.get("greentic.ai/emulated-by") == name and old["metadata"]["name"] != rs_name:
-                self.store.remove(("replicasets", namespace, old["metadata"]["name"]))
+        previous = self.replicasets.get((namespace, name))
+        if previous is not None and previous != rs_name:
+            self.store.remove(("replicasets", namespace, previous))
+        self.replicasets[(namespace, name)] = rs_name
         template = spec.get("template", {})
         rs_hash = rs_name.rsplit("-", 1)[-1]
         labels = {
             **(template.get("metadata", {}).get("labels") or {}),
             "pod-template-hash": rs_hash,
-            "greentic.ai/emulated-by": name,
         }
         replicaset = {
             "metadata": {
@@ -219,7 +230,7 @@ class DeploymentController:
         deployment = self.store.get(("deployments", namespace, name))
         if deployment is None:
             return
-        script = self.script(namespace, name)
+        script = self._script((namespace, name))
         spec = deployment.get("spec", {})
         desired = int(spec.get("replicas", 1))
         template = spec.get("template", {})
@@ -229,12 +240,9 @@ class DeploymentController:
             f"{rs_name}-{hashlib.sha256(f'{rs_name}/{i}'.encode()).hexdigest()[:5]}"
             for i in range(desired)
         }
-        for pod in self.store.items("pods", namespace):
-            pod_name = pod["metadata"]["name"]
-            if pod["metadata"].get("labels", {}).get("greentic.ai/emulated-by") == name and (
-                pod_name not in wanted
-            ):
-                self.store.remove(("pods", namespace, pod_name))
+        for stale in self.pods.get((namespace, name), set()) - wanted:
+            self.store.remove(("pods", namespace, stale))
+        self.pods[(namespace, name)] = wanted
         now = self.store.clock()
         restarts = 0
         if script.crash_since is not None:
@@ -296,7 +304,6 @@ class DeploymentController:
         labels = {
             **((template.get("metadata") or {}).get("labels") or {}),
             "pod-template-hash": rs_name.rsplit("-", 1)[-1],
-            "greentic.ai/emulated-by": deployment["metadata"]["name"],
         }
         return {
             "metadata": {

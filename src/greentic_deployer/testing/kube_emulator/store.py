@@ -59,6 +59,7 @@ class Store:
         self.lock = threading.RLock()
         self.clock = clock
         self.objects: dict[Key, dict[str, Any]] = {}
+        self.by_resource: dict[str, set[Key]] = {}
         self.owners: dict[Key, Owners] = {}
         self.rv = 0
         self.events: deque[Event] = deque(maxlen=EVENT_HISTORY)
@@ -81,8 +82,8 @@ class Store:
             keys = sorted(
                 (
                     k
-                    for k in self.objects
-                    if k[0] == resource and (namespace is None or k[1] == namespace)
+                    for k in self.by_resource.get(resource, ())
+                    if namespace is None or k[1] == namespace
                 ),
                 key=lambda k: (k[1] or "", k[2]),
             )
@@ -159,6 +160,7 @@ class Store:
             self.rv += 1
             new["metadata"]["resourceVersion"] = str(self.rv)
             self.objects[key] = new
+            self.by_resource.setdefault(key[0], set()).add(key)
             self.owners[key] = new_owners
             self._emit("ADDED" if old is None else "MODIFIED", key, new, old)
             return copy.deepcopy(new)
@@ -170,6 +172,7 @@ class Store:
             self.owners.pop(key, None)
             if old is None:
                 return None
+            self.by_resource[key[0]].discard(key)
             self.rv += 1
             gone = copy.deepcopy(old)
             gone["metadata"]["resourceVersion"] = str(self.rv)
@@ -190,8 +193,8 @@ class Store:
             return found, True
 
     def _emit(self, kind: str, key: Key, obj: dict[str, Any], prev: dict[str, Any] | None) -> None:
-        self.events.append(
-            Event(self.rv, kind, key[0], key[1], copy.deepcopy(obj), copy.deepcopy(prev))
-        )
+        # Stored objects are replaced on every write, never changed in place, so events
+        # can share them instead of copying.
+        self.events.append(Event(self.rv, kind, key[0], key[1], obj, prev))
         for wake in list(self.listeners):
             wake()

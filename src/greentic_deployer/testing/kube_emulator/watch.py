@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from greentic_deployer.testing.kube_emulator.bodies import Target
+from greentic_deployer.testing.kube_emulator.errors import bad_request
 from greentic_deployer.testing.kube_emulator.selectors import field_matcher, label_matcher
 from greentic_deployer.testing.kube_emulator.store import Event, Store
 
@@ -118,7 +119,10 @@ async def stream(
 
     timeout = query.get("timeoutSeconds")
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + float(timeout) if timeout else None
+    try:
+        deadline = loop.time() + max(0.0, float(timeout)) if timeout else None
+    except ValueError as exc:
+        raise bad_request(f"timeoutSeconds must be a number of seconds, got {timeout!r}") from exc
     initial: list[bytes] = []
     requested = query.get("resourceVersion")
     with store.lock:
