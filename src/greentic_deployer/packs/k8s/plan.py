@@ -9,7 +9,7 @@ names) and garbage collection (which selects this env's workers client-side).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,7 +192,3 @@ def _sort_key(item: tuple[Key, Any]) -> tuple[str, str, str]:
     (namespace, kind, name), _ = item
     return (namespace or "", kind, name)
 
-
-def ordered(refs: Sequence[ObjectRef]) -> list[ObjectRef]:
-    """Deployments before Services, then by name: a stable order for reports."""
-    return sorted(refs, key=lambda r: (r.kind != "Deployment", r.kind, r.name))
