@@ -191,4 +191,3 @@ def _stale_worker(
 def _sort_key(item: tuple[Key, Any]) -> tuple[str, str, str]:
     (namespace, kind, name), _ = item
     return (namespace or "", kind, name)
-
