@@ -230,6 +230,21 @@ async def test_a_progress_deadline_fails_the_wait_fast(
     assert states[worker_name(R1)] == "failed"
 
 
+async def test_a_stalled_rollout_times_out_with_the_reference_text(
+    kube_emulator: RunningEmulator, cluster: LightkubeCluster
+) -> None:
+    kube_emulator.emulator.script_rollout(NAMESPACE, worker_name(R1), "stall")
+    clock = Clock()
+    with pytest.raises(ReconcileFailed) as caught:
+        await reconcile(
+            cluster, ready_env(), None, wait=True, clock=clock, sleep=clock.sleep, timeout=20
+        )
+    assert 20 <= clock.now < 30
+    assert "did not become ready within 20s" in str(caught.value)
+    states = {r.ref.name: r.state for r in caught.value.report.rollouts or ()}
+    assert states == {worker_name(R1): "failed", "gtc-router": "ready"}
+
+
 # -- the Deployer ----------------------------------------------------------------------------------
 
 
