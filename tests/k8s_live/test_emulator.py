@@ -4,7 +4,8 @@ Checks: the live scenario (14 created; 12 applied and 2 pruned after archiving; 
 re-reconcile moves no resourceVersion); the API-call budget (one apply per desired object, one
 list per namespace and kind, deletes only for stale objects, no GET, no discovery); dry runs and
 diffs persist nothing; retries through injected 429/503 answers; an unreachable cluster;
-progress-deadline waits; the conformance bench; traffic changes that never roll the router.
+stalled and progress-deadline waits; the conformance bench; traffic changes that never roll the
+router.
 """
 
 from __future__ import annotations
