@@ -132,3 +132,12 @@ async def test_without_tokens_everyone_is_an_admin(kube: httpx.AsyncClient) -> N
     assert who.json()["status"]["userInfo"]["username"] == "kubernetes-admin"
     anything = await kube.post(SSAR, json=review("delete", "", "namespaces", ""))
     assert anything.json()["status"]["allowed"] is True
+
+
+async def test_a_protobuf_review_is_unsupported_media_type(kube: httpx.AsyncClient) -> None:
+    """Guards a misleading 400 "not valid JSON" for `kubectl auth can-i` (protobuf body)."""
+    response = await kube.post(
+        SSAR, content=b"k8s\x00", headers={"Content-Type": "application/vnd.kubernetes.protobuf"}
+    )
+    assert response.status_code == 415
+    assert response.json()["reason"] == "UnsupportedMediaType"

@@ -297,3 +297,11 @@ async def test_an_internal_failure_still_answers_with_a_status(
     assert response.status_code == 500
     assert response.json()["reason"] == "InternalError"
     assert "boom" in response.json()["message"]
+
+
+async def test_only_the_status_subresource_is_served(kube: httpx.AsyncClient) -> None:
+    await apply(kube, deployment("web"))
+    for sub in ("scale", "finalize"):
+        response = await kube.get(f"{DEPLOYMENTS}/web/{sub}")
+        assert response.status_code == 404, sub
+    assert (await kube.get(f"{CONFIGMAPS}/x/status")).status_code == 404

@@ -286,7 +286,7 @@ class KubeEmulator:
             await self._discovery(method, path, headers, send)
             return
         if target.rt.plural in REVIEW_RESOURCES:
-            await self._review(method, target, who, body, send)
+            await self._review(method, target, who, body, headers.get("content-type", ""), send)
             return
         sub = f"/{target.subresource}" if target.subresource else ""
         rt = target.rt
@@ -363,14 +363,20 @@ class KubeEmulator:
         await send_json(send, 200, answer)
 
     async def _review(
-        self, method: str, target: Target, who: access.Identity, body: bytes, send: Send
+        self,
+        method: str,
+        target: Target,
+        who: access.Identity,
+        body: bytes,
+        content_type: str,
+        send: Send,
     ) -> None:
         if method != "POST" or target.name is not None:
             raise method_not_allowed(f"only create is supported on {target.rt.plural}")
         if target.rt.plural == "selfsubjectreviews":
             answer = access.self_subject_review(who, timestamp(self.store.clock()))
         else:
-            data = decode_body(body, "application/json")
+            data = decode_body(body, content_type)
             if not isinstance(data, dict):
                 raise KubeError(400, "BadRequest", "the body must be a SelfSubjectAccessReview")
             answer = access.self_subject_access_review(who, data)

@@ -33,7 +33,7 @@ def _resource_target(group: str, version: str, rest: list[str]) -> Target | None
         return None
     name = rest[1] if len(rest) >= 2 else None
     sub = rest[2] if len(rest) == 3 else None
-    if sub is not None and (sub not in ("status", "finalize") or not rt.has_status):
+    if sub is not None and (sub != "status" or not rt.has_status):
         return None
     if rt.namespaced and namespace is None and name is not None:
         return None

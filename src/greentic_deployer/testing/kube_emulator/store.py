@@ -27,7 +27,7 @@ SERVER_METADATA = (
     "managedFields",
     "selfLink",
 )
-EVENT_HISTORY = 50_000
+EVENT_HISTORY = 10_000
 
 
 @dataclass(frozen=True)
