@@ -332,3 +332,13 @@ async def test_scale_reads_and_writes_the_replica_count(kube: httpx.AsyncClient)
         headers={"Content-Type": "application/merge-patch+json"},
     )
     assert bad.status_code == 422
+
+
+async def test_a_subresource_cannot_be_deleted_or_posted(
+    kube: httpx.AsyncClient, emulator: KubeEmulator
+) -> None:
+    """Guards DELETE .../status deleting the whole object."""
+    await apply(kube, deployment("web"))
+    assert (await kube.delete(f"{DEPLOYMENTS}/web/status")).status_code == 405
+    assert (await kube.post(f"{DEPLOYMENTS}/web/scale", json={})).status_code == 405
+    assert emulator.object("deployments", NS, "web") is not None
