@@ -173,3 +173,14 @@ async def test_crash_loop_makes_pods_unready_with_rising_restarts(
     assert pod["status"]["containerStatuses"][0]["restartCount"] > first
     live = (await kube.get(url_of(deployment("web")))).json()
     assert live["status"].get("availableReplicas", 0) == 0
+
+
+async def test_a_script_outlives_a_delete_and_recreate(
+    kube: httpx.AsyncClient, emulator: KubeEmulator
+) -> None:
+    emulator.script_rollout(NS, "web", "deadline")
+    await apply(kube, deployment("web"))
+    await kube.delete(url_of(deployment("web")))
+    await apply(kube, deployment("web"))
+    live = (await kube.get(url_of(deployment("web")))).json()
+    assert conditions(live)["Progressing"]["reason"] == "ProgressDeadlineExceeded"

@@ -137,6 +137,19 @@ def test_rollout_status_fails_on_deadline_exceeded(cluster: tuple[RunningEmulato
     assert f'deployment "{ROUTER}" exceeded its progress deadline' in failed.stderr
 
 
+def test_scale_changes_the_replicas_and_the_rollout_follows(
+    cluster: tuple[RunningEmulator, Path],
+) -> None:
+    running, _ = cluster
+    scaled = kubectl(running, "scale", f"deployment/{ROUTER}", "-n", NS, "--replicas=3")
+    assert f"deployment.apps/{ROUTER} scaled" in scaled.stdout
+    live = running.emulator.object("deployments", NS, ROUTER)
+    assert live is not None and live["spec"]["replicas"] == 3
+    assert live["status"]["availableReplicas"] == 3
+    done = kubectl(running, "rollout", "status", f"deployment/{ROUTER}", "-n", NS, "--timeout=10s")
+    assert "successfully rolled out" in done.stdout
+
+
 def test_delete_removes_everything_applied(cluster: tuple[RunningEmulator, Path]) -> None:
     running, manifests = cluster
     # Runs last in the module: it tears the applied env down. As in a real cluster, the

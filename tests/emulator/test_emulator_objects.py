@@ -299,9 +299,46 @@ async def test_an_internal_failure_still_answers_with_a_status(
     assert "boom" in response.json()["message"]
 
 
-async def test_only_the_status_subresource_is_served(kube: httpx.AsyncClient) -> None:
+async def test_only_status_and_scale_subresources_are_served(kube: httpx.AsyncClient) -> None:
     await apply(kube, deployment("web"))
-    for sub in ("scale", "finalize"):
-        response = await kube.get(f"{DEPLOYMENTS}/web/{sub}")
-        assert response.status_code == 404, sub
+    assert (await kube.get(f"{DEPLOYMENTS}/web/finalize")).status_code == 404
+    await apply(kube, configmap("x", {}))
     assert (await kube.get(f"{CONFIGMAPS}/x/status")).status_code == 404
+    assert (await kube.get(f"{CONFIGMAPS}/x/scale")).status_code == 404
+
+
+async def test_scale_reads_and_writes_the_replica_count(kube: httpx.AsyncClient) -> None:
+    await apply(kube, deployment("web", replicas=2))
+    scale = (await kube.get(f"{DEPLOYMENTS}/web/scale")).json()
+    assert scale["kind"] == "Scale" and scale["apiVersion"] == "autoscaling/v1"
+    assert scale["spec"] == {"replicas": 2}
+    assert scale["status"] == {"replicas": 2, "selector": "app=web"}
+    patched = await kube.patch(
+        f"{DEPLOYMENTS}/web/scale",
+        json={"spec": {"replicas": 4}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert patched.json()["spec"] == {"replicas": 4}
+    live = (await kube.get(f"{DEPLOYMENTS}/web")).json()
+    assert live["spec"]["replicas"] == 4 and live["metadata"]["generation"] == 2
+    assert live["status"]["availableReplicas"] == 4
+    scale = patched.json()
+    scale["spec"]["replicas"] = 1
+    replaced = await kube.put(f"{DEPLOYMENTS}/web/scale", json=scale)
+    assert replaced.status_code == 409  # the scale's resourceVersion is stale by now
+    bad = await kube.patch(
+        f"{DEPLOYMENTS}/web/scale",
+        json={"spec": {"replicas": -1}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert bad.status_code == 422
+
+
+async def test_a_subresource_cannot_be_deleted_or_posted(
+    kube: httpx.AsyncClient, emulator: KubeEmulator
+) -> None:
+    """Guards DELETE .../status deleting the whole object."""
+    await apply(kube, deployment("web"))
+    assert (await kube.delete(f"{DEPLOYMENTS}/web/status")).status_code == 405
+    assert (await kube.post(f"{DEPLOYMENTS}/web/scale", json={})).status_code == 405
+    assert emulator.object("deployments", NS, "web") is not None

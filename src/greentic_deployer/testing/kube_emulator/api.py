@@ -34,6 +34,7 @@ from greentic_deployer.testing.kube_emulator.errors import (
     unsupported_media_type,
 )
 from greentic_deployer.testing.kube_emulator.patches import PatchError, json_patch, merge_patch
+from greentic_deployer.testing.kube_emulator.scale import from_scale, to_scale
 from greentic_deployer.testing.kube_emulator.selectors import field_matcher, label_matcher
 from greentic_deployer.testing.kube_emulator.store import Key, Store, timestamp
 
@@ -52,11 +53,28 @@ class ResourceApi:
         self.on_namespace_deleted = on_namespace_deleted
 
     def get(self, target: Target) -> dict[str, Any]:
-        """One object, or 404."""
+        """One object (or its Scale), or 404."""
+        obj = self.store.get(target.key())
+        if obj is None:
+            raise not_found(target.rt.plural, target.rt.group, target.name or "")
+        return to_scale(obj) if target.subresource == "scale" else obj
+
+    def get_live(self, target: Target) -> dict[str, Any]:
+        """The stored object a URL addresses (never its Scale), or 404."""
         obj = self.store.get(target.key())
         if obj is None:
             raise not_found(target.rt.plural, target.rt.group, target.name or "")
         return obj
+
+    def _write_scale(
+        self, target: Target, live: dict[str, Any], scale: Any, manager: str, dry_run: bool
+    ) -> dict[str, Any]:
+        if isinstance(scale, dict):
+            self._precondition(target, live, scale)
+        new = from_scale(live, scale)
+        owners = ssa.update(live, new, self.store.owners_of(target.key()), manager)
+        main = Target(target.rt, target.namespace, target.name, None)
+        return to_scale(self._write(main, target.key(), live, new, owners, dry_run))
 
     def list(self, target: Target, query: Mapping[str, str]) -> dict[str, Any]:
         """The matching objects as a `<Kind>List`."""
@@ -158,6 +176,9 @@ class ResourceApi:
 
     def replace(self, target: Target, data: Any, manager: str, dry_run: bool) -> dict[str, Any]:
         """PUT: replace an existing object, honouring a resourceVersion precondition."""
+        if target.subresource == "scale":
+            with self.store.lock:
+                return self._write_scale(target, self.get_live(target), data, manager, dry_run)
         body = copy.deepcopy(object_body(target, data))
         name = check_identity(target, body, url_name=target.name)
         key = target.key(name)
@@ -184,20 +205,25 @@ class ResourceApi:
         data = decode_body(raw, content_type)
         dry_run = query.get("dryRun") == "All"
         key = target.key()
+        if media == APPLY and target.subresource == "scale":
+            raise unsupported_media_type(f"{content_type} (apply is not served on /scale)")
         if media == APPLY:
             return self._apply(target, data, query, manager, can_create, dry_run)
         if media not in (MERGE, STRATEGIC, JSON_PATCH):
             raise unsupported_media_type(content_type)
         with self.store.lock:
-            live = self.store.get(key)
-            if live is None:
-                raise not_found(target.rt.plural, target.rt.group, target.name or "")
+            live = self.get_live(target)
+            base = to_scale(live) if target.subresource == "scale" else live
             try:
-                patched = json_patch(live, data) if media == JSON_PATCH else merge_patch(live, data)
+                patched = json_patch(base, data) if media == JSON_PATCH else merge_patch(base, data)
             except PatchError as exc:
                 raise KubeError(
                     422, "Invalid", str(exc), name=target.name, kind=target.rt.plural
                 ) from exc
+            if target.subresource == "scale":
+                return self._write_scale(
+                    target, live, patched, manager or "unknown", dry_run
+                ), False
             if not isinstance(patched, dict):
                 raise bad_request("the patch must leave an object")
             check_identity(target, object_body(target, patched), url_name=target.name)

@@ -292,6 +292,8 @@ class KubeEmulator:
         rt = target.rt
         if rt.namespaced and target.namespace is None and method != "GET":
             raise method_not_allowed(f"{method} needs a namespace: /namespaces/<ns>/{rt.plural}")
+        if target.subresource and (method not in ("GET", "PUT", "PATCH") or watching):
+            raise method_not_allowed(f"{method} is not supported on {rt.plural}{sub}")
         self.access.authorize(who, verb, rt.group, rt.plural + sub, target.namespace, target.name)
         if verb == "watch":
             await watch.stream(self.store, self.hub, target, query, receive, send)

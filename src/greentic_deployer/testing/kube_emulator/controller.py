@@ -94,11 +94,10 @@ class DeploymentController:
         self.schedule(delay)
 
     def forget(self, namespace: str, name: str) -> None:
-        """A Deployment was deleted: drop its ReplicaSet and Pods."""
+        """A Deployment was deleted: drop its ReplicaSet and Pods (its script stays)."""
         with self.store.lock:
             key = (namespace, name)
             self.due.pop(key, None)
-            self.scripts.pop(key, None)
             for pod in self.pods.pop(key, set()):
                 self.store.remove(("pods", namespace, pod))
             replicaset = self.replicasets.pop(key, None)
@@ -116,11 +115,6 @@ class DeploymentController:
             for (namespace, name), script in list(self.scripts.items()):
                 if script.crash_since is not None and (namespace, name) not in self.due:
                     self._sync_pods(namespace, name)
-
-    def next_due(self) -> float | None:
-        """The clock time of the earliest pending rollout."""
-        with self.store.lock:
-            return min(self.due.values(), default=None)
 
     def reconcile(self, namespace: str, name: str) -> None:
         """Write the Deployment's status, ReplicaSet and Pods for its current generation."""

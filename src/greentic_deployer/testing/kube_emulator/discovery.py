@@ -13,6 +13,7 @@ from greentic_deployer.testing.kube_emulator.resources import (
     GROUPS,
     RESOURCES,
 )
+from greentic_deployer.testing.kube_emulator.scale import SCALABLE
 
 KUBE_VERSION = {"major": "1", "minor": "37", "gitVersion": "v1.37.0-greentic-emulator"}
 
@@ -90,6 +91,18 @@ def resource_list(group: str, version: str) -> dict[str, Any] | None:
                     "singularName": "",
                     "namespaced": rt.namespaced,
                     "kind": rt.kind,
+                    "verbs": ["get", "patch", "update"],
+                }
+            )
+        if rt.plural in SCALABLE:
+            resources.append(
+                {
+                    "name": f"{rt.plural}/scale",
+                    "singularName": "",
+                    "namespaced": rt.namespaced,
+                    "group": "autoscaling",
+                    "version": "v1",
+                    "kind": "Scale",
                     "verbs": ["get", "patch", "update"],
                 }
             )

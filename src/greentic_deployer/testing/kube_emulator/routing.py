@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from greentic_deployer.testing.kube_emulator.bodies import Target
 from greentic_deployer.testing.kube_emulator.resources import BY_GROUP_VERSION
+from greentic_deployer.testing.kube_emulator.scale import SCALABLE
 
 HEALTH_PATHS = frozenset({"/healthz", "/livez", "/readyz"})
 
@@ -33,7 +34,9 @@ def _resource_target(group: str, version: str, rest: list[str]) -> Target | None
         return None
     name = rest[1] if len(rest) >= 2 else None
     sub = rest[2] if len(rest) == 3 else None
-    if sub is not None and (sub != "status" or not rt.has_status):
+    if sub is not None and not (
+        (sub == "status" and rt.has_status) or (sub == "scale" and rt.plural in SCALABLE)
+    ):
         return None
     if rt.namespaced and namespace is None and name is not None:
         return None

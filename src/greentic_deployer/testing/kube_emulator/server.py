@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,10 +141,11 @@ def run_emulator(
 
     thread = threading.Thread(target=serve, name="kube-emulator", daemon=True)
     thread.start()
-    started = threading.Event()
-    while not server.started and thread.is_alive():
-        if started.wait(0.005) or not thread.is_alive():
-            break
+    # uvicorn offers no start-up callback: poll its flag, briefly and with a bound.
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECS
+    pause = threading.Event()
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        pause.wait(0.005)
     if not server.started:
         server.should_exit = True
         thread.join(STOP_TIMEOUT_SECS)
