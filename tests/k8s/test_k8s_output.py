@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from greentic_deployer.packs.k8s.cluster import InvalidManifestError
 from greentic_deployer.packs.k8s.naming import worker_name
 from greentic_deployer.packs.k8s.output import (
     MARKER_FILE,
@@ -18,7 +19,7 @@ from greentic_deployer.packs.k8s.output import (
     sanitize_file_part,
     write_manifests,
 )
-from greentic_deployer.packs.k8s.render import InvalidManifestError, render_environment
+from greentic_deployer.packs.k8s.render import render_environment
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.revision import Lifecycle

@@ -15,16 +15,12 @@ import pytest
 
 from greentic_deployer.packs.contract import InvalidAnswersError, ManifestRenderer
 from greentic_deployer.packs.k8s.answers import K8sAnswers
+from greentic_deployer.packs.k8s.cluster import InvalidManifestError
 from greentic_deployer.packs.k8s.manifests import STAGE_DEV_SECRETS_SCRIPT, STAGE_ENV_STORE_SCRIPT
 from greentic_deployer.packs.k8s.naming import worker_name
+from greentic_deployer.packs.k8s.object_ref import ObjectRef, object_ref
 from greentic_deployer.packs.k8s.output import manifest_yaml
-from greentic_deployer.packs.k8s.render import (
-    InvalidManifestError,
-    K8sRenderer,
-    ObjectRef,
-    object_ref,
-    render_environment,
-)
+from greentic_deployer.packs.k8s.render import K8sRenderer, render_environment
 from greentic_deployer.packs.k8s.secrets_backend import DevStore, Vault
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import ConflictError

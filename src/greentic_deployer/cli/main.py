@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from greentic_deployer.cli import bundles, credentials, deploy, env, env_packs, revisions, traffic
+from greentic_deployer.cli import (
+    bundles,
+    credentials,
+    deploy,
+    dev,
+    env,
+    env_packs,
+    revisions,
+    traffic,
+)
 from greentic_deployer.cli.globals import GlobalOptions, hoist_global_flags
 
 app = typer.Typer(
@@ -63,6 +72,8 @@ op_app.add_typer(traffic.app, name="traffic")
 op_app.add_typer(credentials.app, name="credentials")
 deploy.register(op_app)
 app.add_typer(op_app, name="op")
+# `dev` costs only typer at start-up: its command imports the emulator (uvicorn) when run.
+app.add_typer(dev.app, name="dev")
 
 
 def run() -> None:

@@ -1,4 +1,4 @@
-"""The `greentic.deployer.k8s` env-pack handler: renderer, wizard and credentials contract."""
+"""The `greentic.deployer.k8s` env-pack handler: deployer, renderer, wizard and credentials."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from greentic_deployer.packs.k8s.answers import WIZARD_SPEC
 from greentic_deployer.packs.k8s.credentials import K8sCredentials
+from greentic_deployer.packs.k8s.deployer import K8sDeployer
 from greentic_deployer.packs.k8s.render import K8sRenderer
 from greentic_deployer.packs.registry import EnvPackHandler
 from greentic_deployer.spec.slots import CapabilitySlot
@@ -24,13 +25,14 @@ def write_manifest_files(objects: Sequence[Mapping[str, Any]], output_dir: Path)
 
 
 def k8s_handler() -> EnvPackHandler:
-    """Declarative deployer: renders manifests; live verbs arrive with the cluster seam."""
+    """Declarative deployer; its default cluster is unconfigured, so live verbs fail honestly."""
     return EnvPackHandler(
         slot=CapabilitySlot.deployer,
         descriptor_path=DESCRIPTOR_PATH,
         supported_versions=SUPPORTED_VERSIONS,
         credentials=K8sCredentials(),
         wizard_spec=WIZARD_SPEC,
+        deployer_factory=K8sDeployer,
         renderer=K8sRenderer(),
         manifest_writer=write_manifest_files,
     )

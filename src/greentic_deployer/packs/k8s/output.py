@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from greentic_deployer.packs.k8s.render import object_ref
+from greentic_deployer.packs.k8s.object_ref import object_ref
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.store.atomic import atomic_write_bytes, durable_delete, fsync_dir
 

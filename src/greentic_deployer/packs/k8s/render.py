@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from greentic_deployer.packs.contract import RenderInputs
@@ -46,54 +45,6 @@ ENV_LEVEL_OBJECTS = 12
 """Namespace + 2 ConfigMaps + router Deployment/Service/PDB + 6 NetworkPolicies."""
 
 
-class InvalidManifestError(ConflictError):
-    """A manifest lacks `apiVersion`, `kind` or `metadata.name`, so it cannot be addressed."""
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """How the cluster addresses one object; `namespace` is None for cluster-scoped kinds."""
-
-    api_version: str
-    kind: str
-    namespace: str | None
-    name: str
-
-    def __str__(self) -> str:
-        if self.namespace is None:
-            return f"{self.api_version}/{self.kind} {self.name}"
-        return f"{self.api_version}/{self.kind} {self.namespace}/{self.name}"
-
-    def to_json(self) -> dict[str, str | None]:
-        """The CLI form `{api_version, kind, namespace, name}`."""
-        return {
-            "api_version": self.api_version,
-            "kind": self.kind,
-            "namespace": self.namespace,
-            "name": self.name,
-        }
-
-
-def object_ref(manifest: Any) -> ObjectRef:
-    """The ObjectRef of a manifest; a missing apiVersion/kind/metadata.name is InvalidManifest."""
-    if not isinstance(manifest, dict):
-        raise InvalidManifestError("manifest must be a JSON object")
-    api_version = manifest.get("apiVersion")
-    kind = manifest.get("kind")
-    metadata = manifest.get("metadata")
-    if not isinstance(api_version, str) or not api_version:
-        raise InvalidManifestError("manifest has no apiVersion")
-    if not isinstance(kind, str) or not kind:
-        raise InvalidManifestError(f"{api_version} manifest has no kind")
-    name = metadata.get("name") if isinstance(metadata, dict) else None
-    if not isinstance(name, str) or not name:
-        raise InvalidManifestError(f"{api_version}/{kind} manifest has no metadata.name")
-    ns = metadata.get("namespace") if isinstance(metadata, dict) else None
-    if ns is not None and not isinstance(ns, str):
-        raise InvalidManifestError(f"{api_version}/{kind} {name}: metadata.namespace not a string")
-    return ObjectRef(api_version=api_version, kind=kind, namespace=ns or None, name=name)
-
-
 def present_revisions(env: Environment) -> list[Revision]:
     """Revisions with cluster presence (warming, ready, draining), in `env.revisions` order."""
     return [r for r in env.revisions if r.lifecycle.has_cluster_presence]
@@ -131,6 +82,40 @@ def _fits_configmap(payload: str, name: str, key: str) -> str:
     return payload
 
 
+def render_context(
+    env: Environment,
+    answers: K8sAnswers | object | None,
+    *,
+    secrets_backend: SecretsBackend | None = None,
+    dev_store_bytes: bytes | None = None,
+) -> RenderContext:
+    """What every builder needs for this env, answers, backend and dev store; resolved once."""
+    # The live verbs build single objects from the same context, so a worker a verb applies is
+    # byte for byte the worker `render_environment` emits.
+    parsed = coerce_answers(answers)
+    backend = (
+        secrets_backend if secrets_backend is not None else resolve_secrets_backend(env, no_answers)
+    )
+    dev_secrets = has_secrets_binding(env) and isinstance(backend, DevStore)
+    payload = dev_store_payload(dev_store_bytes) if dev_secrets else None
+    return RenderContext(
+        env_id=env.environment_id,
+        namespace=resolve_namespace(env.environment_id, parsed),
+        answers=parsed,
+        secrets_backend=backend,
+        dev_secrets=dev_secrets,
+        dev_store_hash=dev_store_hash(payload) if dev_secrets else None,
+    )
+
+
+def runtime_config_object(env: Environment, ctx: RenderContext) -> Manifest:
+    """The `gtc-runtime-config` ConfigMap exactly as `render_environment` emits it."""
+    runtime_json = _fits_configmap(
+        dumps_compact(materialize_runtime_config(env)), "gtc-runtime-config", "runtime-config.json"
+    )
+    return runtime_config_configmap(ctx, runtime_json)
+
+
 def render_environment(
     env: Environment,
     answers: K8sAnswers | object | None,
@@ -142,38 +127,24 @@ def render_environment(
     # `answers` may be parsed K8sAnswers or the raw flat answers document (None = defaults).
     # Without `secrets_backend` it is resolved from the env with no binding answers available,
     # which fails closed for a Vault binding. `dev_store_bytes` is the raw dev-store file.
-    parsed = coerce_answers(answers)
-    backend = (
-        secrets_backend if secrets_backend is not None else resolve_secrets_backend(env, no_answers)
+    ctx = render_context(
+        env, answers, secrets_backend=secrets_backend, dev_store_bytes=dev_store_bytes
     )
-    bound = has_secrets_binding(env)
-    dev_secrets = bound and isinstance(backend, DevStore)
-    payload = dev_store_payload(dev_store_bytes) if dev_secrets else None
-    ctx = RenderContext(
-        env_id=env.environment_id,
-        namespace=resolve_namespace(env.environment_id, parsed),
-        answers=parsed,
-        secrets_backend=backend,
-        dev_secrets=dev_secrets,
-        dev_store_hash=dev_store_hash(payload) if dev_secrets else None,
-    )
+    payload = dev_store_payload(dev_store_bytes) if ctx.dev_secrets else None
     # Each document is serialized exactly once, however many revisions there are.
     environment_json = _fits_configmap(dumps_compact(env), "gtc-env-store", "environment.json")
-    runtime_json = _fits_configmap(
-        dumps_compact(materialize_runtime_config(env)), "gtc-runtime-config", "runtime-config.json"
-    )
     objects: list[Manifest] = [
         namespace(ctx),
         env_store_configmap(ctx, environment_json),
-        runtime_config_configmap(ctx, runtime_json),
+        runtime_config_object(env, ctx),
         router_deployment(ctx),
         router_service(ctx),
         router_pdb(ctx),
     ]
     objects.extend(network_policies(ctx, pullable_routed=has_pullable_routed_revision(env)))
-    if isinstance(backend, Vault):
+    if isinstance(ctx.secrets_backend, Vault):
         objects.append(vault_service_account(ctx))
-    elif dev_secrets:
+    elif ctx.dev_secrets:
         objects.append(dev_secrets_secret(ctx, payload))
     for revision in present_revisions(env):
         objects.append(worker_deployment(ctx, revision))

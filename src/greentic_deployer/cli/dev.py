@@ -1,0 +1,62 @@
+"""`greentic-deployer dev …`: tools for developing against the deployer (not store verbs)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Developer tools: a local Kubernetes API emulator.", no_args_is_help=True)
+
+
+@app.command("kube-emulator")
+def kube_emulator(
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0 = any free).")
+    ] = 0,
+    kubeconfig: Annotated[
+        Path | None,
+        typer.Option(
+            "--kubeconfig", help="Where to write the kubeconfig (default: a new temp dir)."
+        ),
+    ] = None,
+    rollout_delay: Annotated[
+        float,
+        typer.Option("--rollout-delay", min=0.0, help="Seconds until a Deployment reports ready."),
+    ] = 0.0,
+    latency_ms: Annotated[
+        int, typer.Option("--latency-ms", min=0, help="Fixed latency added to every request.")
+    ] = 0,
+) -> None:
+    """Serve the Kubernetes API emulator in the foreground until Ctrl-C or SIGTERM."""
+    # Imported here so the rest of the CLI never pays for uvicorn.
+    import asyncio
+
+    from greentic_deployer.testing.kube_emulator import KubeEmulator, write_kubeconfig
+    from greentic_deployer.testing.kube_emulator.server import bind, serve_forever
+
+    try:
+        sock = bind(port)
+    except OSError as exc:
+        typer.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from exc
+    bound = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{bound}"
+    target = kubeconfig or Path(tempfile.mkdtemp(prefix="kube-emulator-")) / "kubeconfig"
+    try:
+        write_kubeconfig(target, url, None)
+    except OSError as exc:
+        sock.close()
+        typer.echo(f"error: cannot write kubeconfig {target}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from exc
+    emulator = KubeEmulator(rollout_delay=rollout_delay, latency_ms=latency_ms)
+    typer.echo(f"url: {url}")
+    typer.echo(f"kubeconfig: {target}")
+    typer.echo(f"try: KUBECONFIG={target} kubectl get namespaces", err=True)
+    try:
+        asyncio.run(serve_forever(emulator, sock))
+    finally:
+        sock.close()
+    typer.echo("kube emulator stopped", err=True)

@@ -1,0 +1,85 @@
+"""`greentic-deployer dev kube-emulator`: serves in the foreground, stops on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+CLI = str(Path(sys.executable).parent / "greentic-deployer")
+
+
+def start(*args: str) -> subprocess.Popen[str]:
+    """Start the emulator command."""
+    return subprocess.Popen(
+        [CLI, "dev", "kube-emulator", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def printed(process: subprocess.Popen[str]) -> dict[str, str]:
+    """The `url:` and `kubeconfig:` lines the command prints first."""
+    assert process.stdout is not None
+    lines = [process.stdout.readline(), process.stdout.readline()]
+    return dict(line.strip().split(": ", 1) for line in lines)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_dev_kube_emulator_serves_until_signalled(tmp_path: Path, sig: signal.Signals) -> None:
+    kubeconfig = tmp_path / "kc" / "config"
+    process = start("--kubeconfig", str(kubeconfig), "--rollout-delay", "0", "--latency-ms", "1")
+    try:
+        info = printed(process)
+        assert info["kubeconfig"] == str(kubeconfig)
+        assert info["url"].startswith("http://127.0.0.1:")
+        doc = yaml.safe_load(kubeconfig.read_text())
+        assert doc["clusters"][0]["cluster"]["server"] == info["url"]
+        response = httpx.get(f"{info['url']}/api/v1/namespaces", timeout=5)
+        assert response.json()["kind"] == "NamespaceList"
+        # A long-running watch must not hold up the stop.
+        with httpx.stream("GET", f"{info['url']}/api/v1/namespaces?watch=1", timeout=5) as watch:
+            assert watch.status_code == 200
+            process.send_signal(sig)
+            assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{info['url']}/version", timeout=2)
+
+
+def test_dev_kube_emulator_reports_a_busy_port(tmp_path: Path) -> None:
+    first = start("--kubeconfig", str(tmp_path / "a"))
+    try:
+        port = printed(first)["url"].rsplit(":", 1)[1]
+        second = subprocess.run(
+            [CLI, "dev", "kube-emulator", "--port", port, "--kubeconfig", str(tmp_path / "b")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert second.returncode == 1
+        assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+        assert "Traceback" not in second.stderr
+        assert not (tmp_path / "b").exists()
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.wait(timeout=10)
+
+
+def test_the_rest_of_the_cli_does_not_import_the_emulator() -> None:
+    code = (
+        "import sys, greentic_deployer.cli.main;"
+        "assert 'uvicorn' not in sys.modules;"
+        "assert 'greentic_deployer.testing.kube_emulator' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
