@@ -115,6 +115,15 @@ class Normaliser:
     def __init__(self) -> None:
         self._ulids: dict[str, int] = {}
 
+    @property
+    def ulids(self) -> list[str]:
+        """The distinct ULIDs seen so far (upper-case), in order of first appearance."""
+        return list(self._ulids)
+
+    def index_of(self, ulid: str) -> int | None:
+        """The 1-based placeholder number of a ULID already seen."""
+        return self._ulids.get(ulid.upper())
+
     def _ulid(self, match: re.Match[str]) -> str:
         value = match.group(0)
         # A ULID must carry a digit in its 10-character timestamp; plain words do not.
@@ -259,6 +268,7 @@ class Mismatch:
     command: Command
     actual: Result
     diff: str
+    documented_output: str = ""  # the actual output with its ULIDs written as the doc's
 
 
 def compare(
@@ -287,8 +297,20 @@ def compare(
                     lineterm="",
                 )
             )
-            mismatches.append(Mismatch(command, actual, diff))
+            documented = _ULID.sub(
+                lambda m: _as_documented(m.group(0), actual_norm, expected_norm), actual.output
+            )
+            mismatches.append(Mismatch(command, actual, diff, documented))
     return mismatches
+
+
+def _as_documented(ulid: str, actual: Normaliser, expected: Normaliser) -> str:
+    """The doc's ULID that holds the same place as `ulid`, so a refresh does not churn ids."""
+    index = actual.index_of(ulid)
+    known = expected.ulids
+    if index is None or index > len(known):
+        return ulid
+    return known[index - 1] if ulid.isupper() or ulid.isdigit() else known[index - 1].lower()
 
 
 def _exit_lines(code: int | None) -> list[str]:
@@ -302,7 +324,7 @@ def refresh(text: str, mismatches: list[Mismatch]) -> str:
     lines = text.split("\n")
     # Bottom-up, so earlier line numbers stay valid.
     for mismatch in sorted(mismatches, key=lambda m: m.command.output_start, reverse=True):
-        output = mismatch.actual.output.rstrip("\n")
+        output = mismatch.documented_output.rstrip("\n")
         new = [line.rstrip() for line in output.split("\n")] if output else []
         if mismatch.actual.exit_code:
             new.append(f"# exit {mismatch.actual.exit_code}")
