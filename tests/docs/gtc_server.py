@@ -9,8 +9,10 @@ status. `GTC_DOCS_REAL=1` makes the replay call the installed console script ins
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import signal
 import socket
 import struct
@@ -88,9 +90,19 @@ def _serve_one(conn: socket.socket) -> None:
     os._exit(0)
 
 
+def _warm_imports() -> None:
+    """Import every module a verb may import lazily, so no child pays for it."""
+    import greentic_deployer
+
+    for module in pkgutil.walk_packages(greentic_deployer.__path__, "greentic_deployer."):
+        importlib.import_module(module.name)
+    for name in ("rich.console", "rich.table", "typer.rich_utils", "yaml"):
+        importlib.import_module(name)
+
+
 def serve(socket_path: Path) -> None:
     """Accept calls forever; each is served by a fresh fork of this warm interpreter."""
-    import greentic_deployer.cli.main  # noqa: F401  (warm the imports every child shares)
+    _warm_imports()
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
