@@ -71,6 +71,9 @@ def _serve_one(conn: socket.socket) -> None:
     assert isinstance(env, dict)
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in env.items()})
+    # A fresh interpreter would put $PYTHONPATH first on sys.path (entry points live there).
+    extra = [os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[1:1] = extra
     argv = request["argv"]
     assert isinstance(argv, list)
     sys.argv = [str(a) for a in argv]

@@ -10,6 +10,7 @@ import typer
 
 from greentic_deployer.cli import bundles, credentials, deploy, env, env_packs, revisions, traffic
 from greentic_deployer.cli.globals import GlobalOptions, hoist_global_flags
+from greentic_deployer.cli.warnings_edge import clean_env_pack_warnings
 
 app = typer.Typer(
     name="greentic-deployer",
@@ -68,7 +69,8 @@ app.add_typer(op_app, name="op")
 def run() -> None:
     """Console-script entry point."""
     argv = hoist_global_flags(sys.argv[1:])
-    app(args=argv, prog_name=Path(sys.argv[0]).name or "greentic-deployer")
+    with clean_env_pack_warnings():
+        app(args=argv, prog_name=Path(sys.argv[0]).name or "greentic-deployer")
 
 
 if __name__ == "__main__":
