@@ -52,9 +52,11 @@ def gtc_bin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         server.wait()
 
 
-def test_jq_is_available_for_the_docs() -> None:
-    """Several docs pipe `gtc` output through jq; replaying them needs it."""
-    assert shutil.which("jq") is not None, "install jq to replay the docs"
+@pytest.mark.parametrize("tool", ["jq", "mksquashfs", "unsquashfs", "flock"])
+def test_tools_the_docs_use_are_installed(tool: str) -> None:
+    """The docs pipe output through jq, build a bundle with squashfs-tools and hold a lock
+    with flock; replaying them needs those tools."""
+    assert shutil.which(tool) is not None, f"install {tool} to replay the docs"
 
 
 @pytest.mark.parametrize("doc", DOC_FILES, ids=lambda p: p.relative_to(REPO).as_posix())
