@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -238,16 +239,18 @@ def run_file(
     (sandbox.root / "tmp").mkdir()
     script = sandbox.root / "replay.sh"
     script.write_text(script_for(blocks, out_dir))
-    subprocess.run(
-        ["bash", str(script)],
-        env=sandbox.env(),
-        cwd=sandbox.work,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        timeout=timeout,
-        check=False,
-    )
+    # On a timeout, the commands that never finished show up as `# never ran` in the diff.
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        subprocess.run(
+            ["bash", str(script)],
+            env=sandbox.env(),
+            cwd=sandbox.work,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+        )
     results: dict[tuple[int, int], Result] = {}
     for b, block in enumerate(blocks):
         for c, _ in enumerate(block.commands):
