@@ -132,7 +132,7 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
         try:
             check_override_packs(request.config_overrides, staged, env, existing)
         except BaseException:
-            revisions.discard_revision_files(ctx, env_id, revision_id)
+            revisions.discard_staged_files(ctx, env_id, revision_id, staged)
             raise
         return staged
 
@@ -183,7 +183,7 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
             idempotency_key=key,
         )
     except BaseException:
-        revisions.discard_revision_files(ctx, env_id, revision_id)
+        revisions.discard_staged_files(ctx, env_id, revision_id, staged)
         if added_here:
             # Nothing was staged into the deployment this deploy created: take it back out.
             with contextlib.suppress(GreenticError):
