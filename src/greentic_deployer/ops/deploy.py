@@ -22,7 +22,12 @@ from greentic_deployer.ops.payloads import (
 from greentic_deployer.spec.bundle import BundleDeployment, RevenueShareEntry, RouteBinding
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidArgumentError
-from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_idempotency_key
+from greentic_deployer.spec.ids import (
+    check_identifier,
+    new_ulid,
+    parse_env_id,
+    parse_idempotency_key,
+)
 from greentic_deployer.spec.revision import Lifecycle
 from greentic_deployer.store.errors import EnvNotFoundError
 
@@ -90,9 +95,7 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
     source = request.bundle_path
     if not source.is_file():
         raise InvalidArgumentError("--bundle", "bundle file does not exist", str(source))
-    bundle_id = request.bundle_id or source.stem
-    if not bundle_id.strip():
-        raise InvalidArgumentError("bundle_id", "must not be empty", bundle_id)
+    bundle_id = check_identifier(request.bundle_id or source.stem, "bundle_id")
     if not ctx.store.exists(env_id):
         raise EnvNotFoundError(
             f"environment `{env_id}` not found under {ctx.store.root}; "

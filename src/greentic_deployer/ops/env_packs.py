@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Any
 
 from greentic_deployer.engine import bindings as engine
@@ -13,7 +12,12 @@ from greentic_deployer.ops.summaries import binding_summary
 from greentic_deployer.spec.bindings import EnvPackBinding
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
-from greentic_deployer.spec.ids import parse_env_id, parse_pack_descriptor
+from greentic_deployer.spec.ids import (
+    check_identifier,
+    check_relative_ref,
+    parse_env_id,
+    parse_pack_descriptor,
+)
 from greentic_deployer.spec.slots import CapabilitySlot
 
 NOUN = "env-packs"
@@ -39,15 +43,10 @@ def parse_slot(value: str) -> CapabilitySlot:
 
 
 def check_answers_ref(value: str | None) -> str | None:
-    """An env-relative path: relative, no `..`, no empty segments."""
+    """An env-relative path whose every `/`-separated segment follows the identifier rule."""
     if value is None:
         return None
-    path = PurePosixPath(value)
-    if not value or path.is_absolute() or ".." in path.parts or "\\" in value:
-        raise InvalidArgumentError(
-            "answers_ref", "must be a relative path inside the environment directory", value
-        )
-    return value
+    return check_relative_ref(value, "answers_ref")
 
 
 def _generations(
@@ -156,6 +155,5 @@ def _parse(payload: BindingPayload) -> tuple[str, CapabilitySlot, str, str | Non
     env_id = parse_env_id(payload.environment_id)
     slot = parse_slot(payload.slot)
     kind = str(parse_pack_descriptor(payload.kind))
-    if not payload.pack_ref.strip():
-        raise InvalidArgumentError("pack_ref", "must not be empty", payload.pack_ref)
+    check_identifier(payload.pack_ref, "pack_ref")
     return env_id, slot, kind, check_answers_ref(payload.answers_ref)
