@@ -15,7 +15,7 @@ from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import parse_idempotency_key, parse_ulid
 from greentic_deployer.spec.stash import SnapshotMissingError, decode_stash, encode_stash
-from greentic_deployer.spec.traffic import TOTAL_BPS, U32_MAX, TrafficEntry, TrafficSplit
+from greentic_deployer.spec.traffic import U32_MAX, TrafficEntry, TrafficSplit, percent_to_bps
 
 _WEIGHT = re.compile(r"([0-9]+)(?:\.([0-9]+))?\s*(%|bps)?")
 
@@ -154,18 +154,9 @@ def parse_weight(text: str) -> int:
     # Anything this long is out of range; checking first keeps int() away from huge strings.
     oversized = len(whole.lstrip("0")) > len(str(U32_MAX))
     if unit == "%":
-        # Integer arithmetic only: 1% = 100 bps, so two decimals are exact and more must be 0.
-        digits = fraction or ""
-        if digits[2:].strip("0"):
-            raise InvalidArgumentError(
-                "weight", "percent must be a whole number of basis points (0.01% steps)", text
-            )
-        if oversized:
-            raise InvalidArgumentError("weight", "percent must be between 0 and 100", text)
-        bps = int(whole) * 100 + int(digits[:2].ljust(2, "0"))
-        if bps > TOTAL_BPS:
-            raise InvalidArgumentError("weight", "percent must be between 0 and 100", text)
-        return bps
+        # The same rule as `weight_percent` in a payload (spec.traffic.percent_to_bps).
+        numeral = whole if fraction is None else f"{whole}.{fraction}"
+        return percent_to_bps(numeral, "weight")
     if fraction is not None:
         raise InvalidArgumentError("weight", "basis points must be a whole number", text)
     if oversized or int(whole) > U32_MAX:

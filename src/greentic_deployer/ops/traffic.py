@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from greentic_deployer.engine import traffic as engine
@@ -15,7 +14,7 @@ from greentic_deployer.ops.summaries import traffic_summary
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import parse_env_id, parse_idempotency_key, parse_ulid
-from greentic_deployer.spec.traffic import TrafficEntry, TrafficSplit
+from greentic_deployer.spec.traffic import TrafficEntry, TrafficSplit, percent_to_bps
 
 NOUN = "traffic"
 
@@ -26,18 +25,7 @@ def entry_from_payload(entry: TrafficEntryPayload) -> TrafficEntry:
     if entry.weight_bps is not None:
         return TrafficEntry(revision_id=revision_id, weight_bps=entry.weight_bps)
     assert entry.weight_percent is not None
-    try:
-        percent = Decimal(str(entry.weight_percent))
-    except InvalidOperation as exc:
-        raise InvalidArgumentError("weight_percent", "not a number", entry.weight_percent) from exc
-    if percent < 0 or percent > 100:
-        raise InvalidArgumentError("weight_percent", "must be between 0 and 100", percent)
-    bps = percent * 100
-    if bps != bps.to_integral_value():
-        raise InvalidArgumentError(
-            "weight_percent", "must resolve to a whole number of basis points", percent
-        )
-    return TrafficEntry(revision_id=revision_id, weight_bps=int(bps))
+    return TrafficEntry(revision_id=revision_id, weight_bps=percent_to_bps(entry.weight_percent))
 
 
 def _precheck(

@@ -24,12 +24,14 @@ class GreenticError(Exception):
 MAX_QUOTED_CHARS = 80
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters with an ellipsis when longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def quote_value(value: object, limit: int = MAX_QUOTED_CHARS) -> str:
     """`repr(value)`, cut to `limit` characters with an ellipsis when longer."""
-    shown = repr(value)
-    if len(shown) <= limit:
-        return shown
-    return shown[: limit - 1] + "…"
+    return shorten(repr(value), limit)
 
 
 class InvalidArgumentError(GreenticError):

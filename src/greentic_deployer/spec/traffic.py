@@ -2,16 +2,58 @@
 
 from __future__ import annotations
 
+import math
+import re
+from decimal import Decimal
+
 from pydantic import Field
 
 from greentic_deployer.spec.clock import Timestamp
-from greentic_deployer.spec.errors import SpecError, SpecErrorCode, check_schema
+from greentic_deployer.spec.errors import (
+    InvalidArgumentError,
+    SpecError,
+    SpecErrorCode,
+    check_schema,
+)
 from greentic_deployer.spec.ids import EnvId, Ulid
 from greentic_deployer.spec.serde import SpecModel
 
 TRAFFIC_SPLIT_SCHEMA = "greentic.traffic-split.v1"
 TOTAL_BPS = 10_000
 U32_MAX = 2**32 - 1
+
+
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def percent_to_bps(value: object, field: str = "weight_percent") -> int:
+    """The one percent rule, for `--answers` numbers and inline `N%` text alike.
+
+    A percent is read as an IEEE double, exactly as a JSON or YAML number is, so both forms
+    agree on every numeral (excess digits a double cannot hold are absorbed the same way).
+    It must be finite, within 0..100, and its shortest decimal form a whole number of basis
+    points (0.01 % steps): `12.34` is 1234 bps, `12.345` is refused.
+    """
+    number: float
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        number = float(value)  # a huge numeral becomes inf: refused as out of range below
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any double
+            number = math.inf
+    else:
+        raise InvalidArgumentError(field, "percent must be a decimal number", value)
+    if math.isnan(number) or not 0 <= number <= 100:
+        raise InvalidArgumentError(
+            field, "percent must be a finite number between 0 and 100", value
+        )
+    bps = Decimal(repr(number)) * 100
+    if bps != bps.to_integral_value():
+        raise InvalidArgumentError(
+            field, "percent must be a whole number of basis points (0.01% steps)", value
+        )
+    return int(bps)
 
 
 class TrafficEntry(SpecModel):
