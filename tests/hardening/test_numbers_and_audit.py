@@ -67,6 +67,7 @@ def test_percent_rule_accepts(value: object, expected: int) -> None:
         (float("nan"), "finite"),
         (float("inf"), "finite"),
         (-0.01, "between 0 and 100"),
+        (float("-inf"), "finite"),
         (100.01, "between 0 and 100"),
         ("12.345", "0.01% steps"),
         (12.345, "0.01% steps"),

@@ -156,7 +156,7 @@ def parse_weight(text: str) -> int:
     if unit == "%":
         # The same rule as `weight_percent` in a payload (spec.traffic.percent_to_bps).
         numeral = whole if fraction is None else f"{whole}.{fraction}"
-        return percent_to_bps(numeral, "weight")
+        return percent_to_bps(numeral, "weight", shown=text)
     if fraction is not None:
         raise InvalidArgumentError("weight", "basis points must be a whole number", text)
     if oversized or int(whole) > U32_MAX:

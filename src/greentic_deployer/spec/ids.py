@@ -32,7 +32,7 @@ def _check_length(value: str, field: str) -> None:
     size = len(value.encode("utf-8", "surrogatepass"))
     if size > MAX_ID_BYTES:
         raise InvalidArgumentError(
-            field, f"must be at most {MAX_ID_BYTES} bytes (UTF-8), got {size}", value
+            field, f"must be at most {MAX_ID_BYTES} bytes in UTF-8 (it has {size})", value
         )
 
 
