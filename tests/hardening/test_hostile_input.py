@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from greentic_deployer.ops.payload import AnswersParseError, load_answers_file
+from greentic_deployer.spec.yaml_bounds import BoundedSafeLoader, YamlBoundsError
 from tests.cli.conftest import Cli
 
 K8S = "greentic.deployer.k8s@1.0.0"
@@ -49,6 +51,13 @@ def test_yaml_alias_bomb_is_an_answers_parse_error_on_the_cli(gtc: Cli, tmp_path
     error = gtc.fail("env", "create", "--answers", str(bomb))
     assert error["kind"] == "answers-parse"
     assert str(bomb) in error["message"]
+
+
+def test_bounded_loader_refuses_on_its_own() -> None:
+    """Bug guard: the loader class itself refuses, whoever calls `yaml.load` with it."""
+    with pytest.raises(YamlBoundsError, match="alias bomb"):
+        yaml.load(_alias_bomb(), Loader=BoundedSafeLoader)
+    assert yaml.load("a: &x [1]\nb: *x\n", Loader=BoundedSafeLoader) == {"a": [1], "b": [1]}
 
 
 def test_yaml_modest_aliases_still_load(tmp_path: Path) -> None:

@@ -27,10 +27,19 @@ class YamlBoundsError(ValueError):
 
 
 class BoundedSafeLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
-    """The safe loader; `load_yaml_bounded` checks the bounds before it composes anything."""
+    """The safe loader, refusing past the bounds before it composes a single node."""
+
+    def __init__(self, stream: str | bytes) -> None:
+        self._source = stream
+        super().__init__(stream)
+
+    def get_single_data(self) -> Any:
+        """Check aliasing and nesting on the event stream, then compose and construct."""
+        _check_events(self._source)
+        return super().get_single_data()
 
 
-def _check_events(text: str) -> None:
+def _check_events(text: str | bytes) -> None:
     """Walk the event stream counting expanded nodes and depth; refuse past the bounds."""
     sizes: dict[str, int] = {}  # anchor → expanded size of the (closed) node it names
     frames: list[list[Any]] = []  # open collections: [expanded size so far, anchor]
@@ -79,7 +88,6 @@ def load_yaml_bounded(text: str) -> Any:
     Raises YamlBoundsError (a ValueError) past the bounds, yaml.YAMLError for bad syntax.
     """
     try:
-        _check_events(text)
         return yaml.load(text, Loader=BoundedSafeLoader)
     except RecursionError:
         raise YamlBoundsError(f"nesting is deeper than {MAX_YAML_NESTING} levels") from None
