@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequen
 from typing import Any
 from urllib.parse import parse_qsl
 
-from greentic_deployer.testing.kube_emulator import access, discovery, routing, watch
+from greentic_deployer.testing.kube_emulator import access, discovery, routing, tables, watch
 from greentic_deployer.testing.kube_emulator.access import AccessControl, AccessRule
 from greentic_deployer.testing.kube_emulator.api import ResourceApi
 from greentic_deployer.testing.kube_emulator.asgi import (
@@ -296,7 +296,10 @@ class KubeEmulator:
             raise method_not_allowed(f"{method} is not supported on {rt.plural}{sub}")
         self.access.authorize(who, verb, rt.group, rt.plural + sub, target.namespace, target.name)
         if verb == "watch":
-            await watch.stream(self.store, self.hub, target, query, receive, send)
+            as_table = tables.wants_table(headers.get("accept"))
+            await watch.stream(
+                self.store, self.hub, target, query, receive, send, as_table=as_table
+            )
             return
         status, answer = self._dispatch(method, target, query, headers, body, who)
         await send_json(send, status, answer)
@@ -310,13 +313,18 @@ class KubeEmulator:
         body: bytes,
         who: access.Identity,
     ) -> tuple[int, dict[str, Any]]:
+        rt = target.rt
         manager = query.get("fieldManager") or manager_from(headers.get("user-agent"))
         dry_run = query.get("dryRun") == "All"
         content_type = headers.get("content-type", "application/json")
         if method == "GET":
-            if target.name is None:
-                return 200, self.api.list(target, query)
-            return 200, self.api.get(target)
+            answer = self.api.list(target, query) if target.name is None else self.api.get(target)
+            if tables.wants_table(headers.get("accept")) and target.subresource is None:
+                items = answer["items"] if target.name is None else [answer]
+                rv = self.store.current_rv()
+                full = query.get("includeObject") == "Object"
+                answer = tables.table(rt.plural, items, rv, self.store.clock(), full=full)
+            return 200, answer
         if method == "POST" and target.name is None:
             data = decode_body(body, content_type)
             return 201, self.api.create(target, data, manager, dry_run)
@@ -324,7 +332,6 @@ class KubeEmulator:
             data = decode_body(body, content_type)
             return 200, self.api.replace(target, data, manager, dry_run)
         if method == "PATCH" and target.name is not None:
-            rt = target.rt
 
             def can_create() -> None:
                 self.access.authorize(
