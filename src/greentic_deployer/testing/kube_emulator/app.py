@@ -33,7 +33,6 @@ from greentic_deployer.testing.kube_emulator.controller import (
 from greentic_deployer.testing.kube_emulator.errors import (
     KubeError,
     method_not_allowed,
-    path_not_found,
 )
 from greentic_deployer.testing.kube_emulator.faults import (
     RETRYABLE_REASONS,
@@ -283,7 +282,9 @@ class KubeEmulator:
             return
         who = self.access.authenticate(headers.get("authorization"))
         if target is None:
-            await self._discovery(method, path, headers, send)
+            if method != "GET":
+                raise method_not_allowed()
+            await send_json(send, 200, discovery.answer(path, self.server_address))
             return
         if target.rt.plural in REVIEW_RESOURCES:
             await self._review(method, target, who, body, headers.get("content-type", ""), send)
@@ -347,29 +348,6 @@ class KubeEmulator:
                 return 200, self.api.delete_collection(target, query)
             return 200, self.api.delete(target, dry_run)
         raise method_not_allowed(f"{method} is not supported on {target.rt.plural}")
-
-    async def _discovery(
-        self, method: str, path: str, headers: Mapping[str, str], send: Send
-    ) -> None:
-        if method != "GET":
-            raise method_not_allowed()
-        parts = [p for p in path.split("/") if p]
-        answer: dict[str, Any] | None = None
-        if parts == ["version"]:
-            answer = discovery.version()
-        elif parts == ["api"]:
-            answer = discovery.api_versions(self.server_address)
-        elif parts == ["apis"]:
-            answer = discovery.api_groups()
-        elif len(parts) == 2 and parts[0] == "api":
-            answer = discovery.resource_list("", parts[1])
-        elif len(parts) == 2 and parts[0] == "apis":
-            answer = discovery.api_group(parts[1])
-        elif len(parts) == 3 and parts[0] == "apis":
-            answer = discovery.resource_list(parts[1], parts[2])
-        if answer is None:
-            raise path_not_found(path)
-        await send_json(send, 200, answer)
 
     async def _review(
         self,
