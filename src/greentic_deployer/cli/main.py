@@ -8,16 +8,7 @@ from typing import Annotated
 
 import typer
 
-from greentic_deployer.cli import (
-    bundles,
-    credentials,
-    deploy,
-    dev,
-    env,
-    env_packs,
-    revisions,
-    traffic,
-)
+from greentic_deployer.cli import bundles, credentials, deploy, env, env_packs, revisions, traffic
 from greentic_deployer.cli.globals import GlobalOptions, hoist_global_flags
 from greentic_deployer.cli.warnings_edge import clean_env_pack_warnings
 
@@ -73,8 +64,17 @@ op_app.add_typer(traffic.app, name="traffic")
 op_app.add_typer(credentials.app, name="credentials")
 deploy.register(op_app)
 app.add_typer(op_app, name="op")
-# `dev` costs only typer at start-up: its command imports the emulator (uvicorn) when run.
-app.add_typer(dev.app, name="dev")
+
+
+def _register_dev() -> None:
+    # Imported here, apart from the `op` wiring: `dev` costs only typer at start-up, and its
+    # command imports the emulator (uvicorn) when it runs.
+    from greentic_deployer.cli import dev
+
+    app.add_typer(dev.app, name="dev")
+
+
+_register_dev()
 
 
 def run() -> None:
