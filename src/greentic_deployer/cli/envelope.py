@@ -18,21 +18,47 @@ def _line(value: dict[str, Any]) -> str:
 
 
 def emit_success(noun: str, verb: str, result: Any, options: GlobalOptions) -> None:
-    """Print the success envelope (or the human rendering with `--output text`)."""
-    if options.output == "text":
+    """Print the success envelope (or the human rendering with `--output text|wide`)."""
+    if options.text:
+        from greentic_deployer.cli.hints import next_steps
+        from greentic_deployer.cli.terminal import stdout_is_terminal
         from greentic_deployer.cli.text import print_result
 
-        print_result(noun, verb, result)
+        print_result(
+            noun,
+            verb,
+            result,
+            terminal=stdout_is_terminal(),
+            no_headers=options.no_headers,
+            wide=options.output == "wide",
+        )
+        sys.stdout.flush()
+        steps = next_steps(noun, verb, result)
+        if steps:
+            # Like helm's NOTES: on stderr, so piping the result stays clean.
+            sys.stderr.write("\nNext steps:\n" + "".join(f"  {s}\n" for s in steps))
+            sys.stderr.flush()
         return
     sys.stdout.write(_line({"op": verb, "noun": noun, "result": result}) + "\n")
     sys.stdout.flush()
 
 
-def emit_failure(noun: str, verb: str, kind: str, message: str) -> NoReturn:
-    """Print the failure envelope on stderr and exit 1."""
-    sys.stderr.write(
-        _line({"op": verb, "noun": noun, "error": {"kind": kind, "message": message}}) + "\n"
-    )
+def emit_failure(
+    noun: str,
+    verb: str,
+    kind: str,
+    message: str,
+    options: GlobalOptions | None = None,
+    hint: str | None = None,
+) -> NoReturn:
+    """Print the failure (JSON envelope, or `Error:`/`Hint:` lines in text mode); exit 1."""
+    if options is not None and options.text:
+        sys.stderr.write(f"Error: {message}\n" + (f"Hint: {hint}\n" if hint else ""))
+    else:
+        full = message if hint is None else f"{message}; {hint}"
+        sys.stderr.write(
+            _line({"op": verb, "noun": noun, "error": {"kind": kind, "message": full}}) + "\n"
+        )
     sys.stderr.flush()
     raise typer.Exit(1)
 
@@ -52,13 +78,15 @@ def run_verb(
     try:
         result = action()
     except GreenticError as exc:
-        from greentic_deployer.cli.hints import user_message
+        from greentic_deployer.cli.hints import with_hint
 
-        emit_failure(noun, verb, exc.kind, user_message(exc))
+        with_hint(exc, options)
+        emit_failure(noun, verb, exc.kind, exc.message, options, exc.hint)
     except OSError as exc:
-        emit_failure(noun, verb, "io", f"{exc.strerror or exc}: {exc.filename or ''}".strip(": "))
+        message = f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")
+        emit_failure(noun, verb, "io", message, options)
     except KeyboardInterrupt:
-        emit_failure(noun, verb, "io", "interrupted")
+        emit_failure(noun, verb, "io", "interrupted", options)
     except Exception as exc:  # no traceback ever reaches a user
-        emit_failure(noun, verb, "store", f"internal error: {type(exc).__name__}: {exc}")
+        emit_failure(noun, verb, "store", f"internal error: {type(exc).__name__}: {exc}", options)
     emit_success(noun, verb, result, options)
