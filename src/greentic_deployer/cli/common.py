@@ -24,12 +24,20 @@ def options(ctx: typer.Context) -> GlobalOptions:
     return GlobalOptions()
 
 
-def op_context(opts: GlobalOptions) -> OpContext:
-    """Open the store named by `--store-root` / GREENTIC_STORE_ROOT / the default root."""
+def op_context(opts: GlobalOptions, *, stages: bool = False) -> OpContext:
+    """Open the store named by `--store-root` / GREENTIC_STORE_ROOT / the default root.
+
+    `stages`: the verb stages bundles, so a terminal gets a progress bar on stderr.
+    """
     from greentic_deployer.ops.context import OpContext
     from greentic_deployer.store.local import LocalFileStore, default_root
 
-    return OpContext(store=LocalFileStore(opts.store_root or default_root()))
+    store = LocalFileStore(opts.store_root or default_root())
+    if not stages:
+        return OpContext(store=store)
+    from greentic_deployer.cli.progress import stage_bar
+
+    return OpContext(store=store, stage_progress=stage_bar())
 
 
 def payload_schema(model: type[BaseModel]) -> dict[str, Any]:

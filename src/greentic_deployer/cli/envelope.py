@@ -63,6 +63,13 @@ def emit_failure(
     raise typer.Exit(1)
 
 
+def _close_progress() -> None:
+    # Only a verb that staged a bundle loaded the progress module; others pay nothing.
+    progress = sys.modules.get("greentic_deployer.cli.progress")
+    if progress is not None:
+        progress.close_all()
+
+
 def run_verb(
     noun: str,
     verb: str,
@@ -76,7 +83,10 @@ def run_verb(
         emit_success(noun, verb, schema() if schema else {"input_schema": "none"}, options)
         return
     try:
-        result = action()
+        try:
+            result = action()
+        finally:
+            _close_progress()
     except GreenticError as exc:
         from greentic_deployer.cli.hints import with_hint
 

@@ -32,7 +32,8 @@ def run_payload_verb(ctx: typer.Context, entry: PayloadVerb[P], inline: dict[str
             inline, opts.answers, required_inline=entry.required_inline, label=flag_for
         )
         model, handler = entry.load()
-        return handler(op_context(opts), parse_payload(model, data))
+        stages = (entry.noun, entry.verb) == ("revisions", "stage")
+        return handler(op_context(opts, stages=stages), parse_payload(model, data))
 
     run_verb(
         entry.noun,

@@ -91,6 +91,7 @@ def stage_bundle_files(
             env_id=env_id,
             bundle_id=bundle_id,
             revision_id=revision_id,
+            progress=ctx.stage_progress,
         )
     except BaseException:
         ctx.store.delete_revision_files(env_id, revision_id)
