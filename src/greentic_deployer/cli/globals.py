@@ -59,6 +59,9 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
         if name in OUTPUT_FLAGS and value not in OUTPUT_FORMATS and "render" in rest:
             # `op env render --output DIR` names a directory, not the output format.
             kept.append(arg)
+        elif name == "-o" and attached:
+            # click reads `-o=text` as the value `=text`; hand it over in the long form.
+            hoisted.append(f"--output={value}")
         elif name in VALUE_FLAGS:
             if attached:
                 hoisted.append(arg)
