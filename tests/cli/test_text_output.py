@@ -136,3 +136,9 @@ def test_partial_inline_input_names_flags(local_env: Cli) -> None:
     assert error["message"] == (
         "payload: partial inline input: missing --deployment (or pass every field with --answers)"
     )
+
+
+def test_schema_in_text_mode_skips_the_verb_view(gtc: Cli) -> None:
+    """`env show --schema -o text` once fed the input description to the summary view."""
+    run = gtc("env", "show", "--schema", "-o", "text", store=False)
+    assert run.stdout.splitlines() == ["INPUT-SCHEMA", "<environment_id>"]

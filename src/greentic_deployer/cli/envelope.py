@@ -17,8 +17,13 @@ def _line(value: dict[str, Any]) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def emit_success(noun: str, verb: str, result: Any, options: GlobalOptions) -> None:
-    """Print the success envelope (or the human rendering with `--output text|wide`)."""
+def emit_success(
+    noun: str, verb: str, result: Any, options: GlobalOptions, *, schema: bool = False
+) -> None:
+    """Print the success envelope (or the human rendering with `--output text|wide`).
+
+    `schema`: the result is an input description, so no verb-specific view applies.
+    """
     if options.text:
         from greentic_deployer.cli.hints import next_steps
         from greentic_deployer.cli.terminal import stdout_is_terminal
@@ -31,9 +36,10 @@ def emit_success(noun: str, verb: str, result: Any, options: GlobalOptions) -> N
             terminal=stdout_is_terminal(),
             no_headers=options.no_headers,
             wide=options.output == "wide",
+            view=not schema,
         )
         sys.stdout.flush()
-        steps = next_steps(noun, verb, result)
+        steps = [] if schema else next_steps(noun, verb, result)
         if steps:
             # Like helm's NOTES: on stderr, so piping the result stays clean.
             sys.stderr.write("\nNext steps:\n" + "".join(f"  {s}\n" for s in steps))
@@ -80,7 +86,8 @@ def run_verb(
 ) -> None:
     """Answer `--schema` without touching the store, else run `action` inside the envelope."""
     if options.schema:
-        emit_success(noun, verb, schema() if schema else {"input_schema": "none"}, options)
+        described = schema() if schema else {"input_schema": "none"}
+        emit_success(noun, verb, described, options, schema=True)
         return
     try:
         try:

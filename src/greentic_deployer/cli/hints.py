@@ -63,26 +63,33 @@ def user_message(exc: GreenticError) -> str:
     return exc.message if hint is None else f"{exc.message}; {hint}"
 
 
+def _aligned(steps: list[tuple[str, str]]) -> list[str]:
+    width = max(len(command) for command, _ in steps)
+    return [f"{command:<{width}}   # {why}" for command, why in steps]
+
+
 def next_steps(noun: str, verb: str, result: Any) -> list[str]:
     """Commands worth running after a successful `env init` or `deploy` (text mode)."""
     if not isinstance(result, dict):
         return []
     if (noun, verb) == ("env", "init"):
         env = result.get("environment_id", "local")
-        return [
-            f"gtc op env doctor {env}          # check the bindings",
-            f"gtc op deploy --bundle FILE.gtbundle --env {env}   # deploy a bundle",
-            f"gtc op env show {env} -o text    # see what is there",
-        ]
+        return _aligned(
+            [
+                (f"gtc op env doctor {env} -o text", "check the bindings"),
+                (f"gtc op deploy --bundle FILE.gtbundle --env {env}", "deploy a bundle"),
+                (f"gtc op env show {env} -o text", "see what is there"),
+            ]
+        )
     if (noun, verb) == ("deploy", "deploy") and "deployment_id" in result:
         env, dep = result.get("environment_id"), result["deployment_id"]
         steps = [
-            f"gtc op traffic show {env} --deployment {dep}       # the live split",
-            f"gtc op revisions list {env} -o text                # every revision",
+            (f"gtc op traffic show {env} --deployment {dep}", "the live split"),
+            (f"gtc op revisions list {env} -o text", "every revision"),
         ]
         if result.get("superseded_revisions"):
             steps.append(
-                f"gtc op traffic rollback {env} --deployment {dep}   # back to the previous one"
+                (f"gtc op traffic rollback {env} --deployment {dep}", "back to the previous one")
             )
-        return steps
+        return _aligned(steps)
     return []

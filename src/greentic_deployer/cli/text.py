@@ -146,14 +146,21 @@ def generic(layout: Layout, result: Any, wide: bool) -> None:
 
 
 def print_result(
-    noun: str, verb: str, result: Any, *, terminal: bool, no_headers: bool, wide: bool
+    noun: str,
+    verb: str,
+    result: Any,
+    *,
+    terminal: bool,
+    no_headers: bool,
+    wide: bool,
+    view: bool = True,
 ) -> None:
-    """Render one verb's result on stdout."""
+    """Render one verb's result on stdout (`view=False`: the generic rendering only)."""
     from greentic_deployer.cli import text_views
 
     layout = Layout(terminal=terminal, no_headers=no_headers)
-    view = text_views.VIEWS.get((noun, verb))
-    if view is not None and isinstance(result, dict):
-        view(layout, result, wide)
+    view_of = text_views.VIEWS.get((noun, verb)) if view else None
+    if view_of is not None and isinstance(result, dict):
+        view_of(layout, result, wide)
     else:
         generic(layout, result, wide)
