@@ -142,3 +142,10 @@ def test_schema_in_text_mode_skips_the_verb_view(gtc: Cli) -> None:
     """`env show --schema -o text` once fed the input description to the summary view."""
     run = gtc("env", "show", "--schema", "-o", "text", store=False)
     assert run.stdout.splitlines() == ["INPUT-SCHEMA", "<environment_id>"]
+
+
+def test_entry_syntax_errors_follow_the_output_mode(local_env: Cli) -> None:
+    args = ["traffic", "set", "local", "nonsense", "--deployment", "x", "--idempotency-key", "k"]
+    text = local_env(*args, "-o", "text")
+    assert text.code == 1 and text.stderr.startswith("Error: ") and text.stdout == ""
+    assert local_env.fail(*args)["kind"] == "invalid-argument"
