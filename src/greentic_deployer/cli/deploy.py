@@ -117,7 +117,7 @@ def deploy(
                 tenant=tenant,
                 team=team,
             )
-        return run_deploy(op_context(opts), request)
+        return run_deploy(op_context(opts, stages=True), request)
 
     def schema() -> Any:
         from greentic_deployer.ops.payloads import DeployPayload

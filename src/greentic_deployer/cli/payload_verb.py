@@ -6,7 +6,13 @@ from typing import Any
 
 import typer
 
-from greentic_deployer.cli.common import op_context, options, payload_schema
+from greentic_deployer.cli.common import (
+    flag_for,
+    op_context,
+    options,
+    payload_schema,
+    require_arguments,
+)
 from greentic_deployer.cli.envelope import run_verb
 from greentic_deployer.cli.verbs import P, PayloadVerb, PositionalVerb
 
@@ -14,13 +20,20 @@ from greentic_deployer.cli.verbs import P, PayloadVerb, PositionalVerb
 def run_payload_verb(ctx: typer.Context, entry: PayloadVerb[P], inline: dict[str, Any]) -> None:
     """Resolve the payload (inline xor `--answers`), validate it, run the entry's handler."""
     opts = options(ctx)
+    given = any(v is not None and v not in ([], ()) for v in inline.values())
+    if given and opts.answers is None and not opts.schema:
+        # The inline path: its positionals are required like any command's (exit 2).
+        require_arguments(ctx)
 
     def action() -> Any:
         from greentic_deployer.ops.answers_file import parse_payload, resolve_payload
 
-        data = resolve_payload(inline, opts.answers, required_inline=entry.required_inline)
+        data = resolve_payload(
+            inline, opts.answers, required_inline=entry.required_inline, label=flag_for
+        )
         model, handler = entry.load()
-        return handler(op_context(opts), parse_payload(model, data))
+        stages = (entry.noun, entry.verb) == ("revisions", "stage")
+        return handler(op_context(opts, stages=stages), parse_payload(model, data))
 
     run_verb(
         entry.noun,
@@ -33,11 +46,12 @@ def run_payload_verb(ctx: typer.Context, entry: PayloadVerb[P], inline: dict[str
 
 def run_positional_verb(ctx: typer.Context, entry: PositionalVerb, *args: Any, **kw: Any) -> None:
     """Run the entry's handler as `handler(op_context, *args, **kw)` inside the envelope."""
-    from greentic_deployer.cli.common import positional_schema, require
+    from greentic_deployer.cli.common import positional_schema
 
     noun, verb = entry.noun, entry.verb
     opts = options(ctx)
-    require(opts, **{f"argument {i + 1}": a for i, a in enumerate(args)})
+    if not opts.schema:
+        require_arguments(ctx)
 
     def action() -> Any:
         if opts.answers is not None:
@@ -46,6 +60,12 @@ def run_positional_verb(ctx: typer.Context, entry: PositionalVerb, *args: Any, *
             raise InvalidArgumentError(
                 "--answers", f"`{noun} {verb}` takes no payload file; pass its arguments instead"
             )
-        return entry.handler()(op_context(opts), *args, **kw)
+        context = op_context(opts)
+        result = entry.handler()(context, *args, **kw)
+        if opts.output == "wide" and args:
+            from greentic_deployer.cli.wide import widen
+
+            return widen(context, noun, verb, str(args[0]), result)
+        return result
 
     run_verb(noun, verb, opts, action, schema=lambda: positional_schema(entry.schema_text))

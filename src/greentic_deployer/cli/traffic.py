@@ -60,10 +60,11 @@ def set_cmd(
     from greentic_deployer.cli.envelope import emit_failure
     from greentic_deployer.spec.errors import GreenticError
 
+    opts = options(ctx)
     try:
-        parsed = None if options(ctx).schema else _entries(entries)
+        parsed = None if opts.schema else _entries(entries)
     except GreenticError as exc:
-        emit_failure(NOUN, "set", exc.kind, exc.message)
+        emit_failure(NOUN, "set", exc.kind, exc.message, opts)
     run_payload_verb(
         ctx,
         verbs.TRAFFIC_SET,

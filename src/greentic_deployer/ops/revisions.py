@@ -106,6 +106,7 @@ def stage_bundle_files(
         env_id=env_id,
         bundle_id=bundle_id,
         revision_id=revision_id,
+        progress=ctx.stage_progress,
     )
 
 
