@@ -195,7 +195,7 @@ def test_the_kind_gate_refuses_another_path_and_a_non_k8s_deployer(
         }
     )
     put_env(ctx, local)
-    with pytest.raises(ConflictError, match="needs the greentic.deployer.k8s deployer"):
+    with pytest.raises(ConflictError, match=r"needs the greentic\.deployer\.k8s deployer"):
         run(ctx, emulator)
     assert emulator.emulator.requests_by_verb() == {}
 
