@@ -17,8 +17,13 @@ from greentic_deployer.cli.envelope import run_verb
 from greentic_deployer.cli.verbs import P, PayloadVerb, PositionalVerb
 
 
-def run_payload_verb(ctx: typer.Context, entry: PayloadVerb[P], inline: dict[str, Any]) -> None:
-    """Resolve the payload (inline xor `--answers`), validate it, run the entry's handler."""
+def run_payload_verb(
+    ctx: typer.Context, entry: PayloadVerb[P], inline: dict[str, Any], **extra: Any
+) -> None:
+    """Resolve the payload (inline xor `--answers`), validate it, run the entry's handler.
+
+    `extra` (e.g. `--apply` and its connection flags) goes to the handler as keywords.
+    """
     opts = options(ctx)
     given = any(v is not None and v not in ([], ()) for v in inline.values())
     if given and opts.answers is None and not opts.schema:
@@ -33,7 +38,8 @@ def run_payload_verb(ctx: typer.Context, entry: PayloadVerb[P], inline: dict[str
         )
         model, handler = entry.load()
         stages = (entry.noun, entry.verb) == ("revisions", "stage")
-        return handler(op_context(opts, stages=stages), parse_payload(model, data))
+        call: Any = handler  # `extra` keywords are the handler's own optional parameters
+        return call(op_context(opts, stages=stages), parse_payload(model, data), **extra)
 
     run_verb(
         entry.noun,

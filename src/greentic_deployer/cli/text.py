@@ -117,11 +117,17 @@ def _is_rows(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, dict) for v in value)
 
 
+# A list shown as its own table is left out when a richer list of the same rows is present
+# (a reconcile's `actions` are its `applied` refs plus what each apply did).
+REDUNDANT_LISTS = {"applied": "actions"}
+
+
 def generic(layout: Layout, result: Any, wide: bool) -> None:
     """Fields for the scalars, a table per list of objects, indented JSON for documents."""
     if not isinstance(result, dict):
         layout.line(cell(result))
         return
+    result = {k: v for k, v in result.items() if REDUNDANT_LISTS.get(k) not in result}
     lists = {k: v for k, v in result.items() if _is_rows(v) and (v or k in TABLES)}
     scalars = {k: v for k, v in result.items() if k not in lists}
     if len(lists) == 1 and set(scalars) <= {"environment_id"}:
