@@ -44,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     mode = "quick" if settings.quick else "full"
     print_table(rows, f"greentic-deployer benchmarks ({mode}, {elapsed:.0f} s)")
-    return 0
+    missed = [row for row in rows if row.failed]
+    for row in missed:
+        progress.print(f"[red]bench: budget missed: {row.measure}: {row.detail}[/red]")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

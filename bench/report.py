@@ -37,6 +37,8 @@ class Row:
     measure: str
     value: str
     detail: str = ""
+    # A budget row that was missed: `python -m bench` prints the table, then exits 1.
+    failed: bool = False
 
 
 def median_seconds(fn: Callable[[], object], reps: int, *, gc_paused: bool = False) -> float:

@@ -9,20 +9,20 @@ import typer
 from pydantic import BaseModel
 
 from greentic_deployer.cli import verbs
-from greentic_deployer.cli.main import op_app
+from greentic_deployer.cli.nouns import NOUNS, noun_app
 from greentic_deployer.ops.context import OpContext
 
 
 def registered_commands() -> set[tuple[str, str]]:
     """(noun, verb) of every command under `op`."""
     pairs: set[tuple[str, str]] = set()
-    for group in op_app.registered_groups:
-        sub: Any = group.typer_instance
+    for noun in NOUNS:
+        sub: Any = noun_app(noun)
         assert isinstance(sub, typer.Typer)
         for command in sub.registered_commands:
             assert command.callback is not None
             name = command.name or command.callback.__name__.replace("_", "-")
-            pairs.add((str(group.name), name))
+            pairs.add((noun, name))
     return pairs
 
 

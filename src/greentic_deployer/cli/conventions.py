@@ -92,10 +92,7 @@ def register(app: typer.Typer) -> None:
 
 
 def decorate_help(command: Any) -> None:
-    """Every `op` verb: flags without a `<bool>` value, positionals marked required,
-    an example and the global options in its help."""
-    from greentic_deployer.cli.examples import EXAMPLES
-
+    """The root and every `op` verb built so far; nouns built later decorate their own verbs."""
     op = command.commands.get("op") if hasattr(command, "commands") else None
     _flags_without_values(command)
     if op is None:
@@ -103,11 +100,19 @@ def decorate_help(command: Any) -> None:
     for noun, group in op.commands.items():
         leaves = group.commands.items() if hasattr(group, "commands") else [(noun, group)]
         for verb, leaf in leaves:
-            _flags_without_values(leaf)
-            _mark_required(leaf)
-            example = EXAMPLES.get((noun, verb))
-            parts = [f"[bold]Example[/bold]: {example}"] if example else []
-            leaf.epilog = "\n\n".join([*parts, GLOBAL_OPTIONS_EPILOG])
+            decorate_verb(noun, verb, leaf)
+
+
+def decorate_verb(noun: str, verb: str, leaf: Any) -> None:
+    """One `op` verb: flags without a `<bool>` value, positionals marked required,
+    an example and the global options in its help."""
+    from greentic_deployer.cli.examples import EXAMPLES
+
+    _flags_without_values(leaf)
+    _mark_required(leaf)
+    example = EXAMPLES.get((noun, verb))
+    parts = [f"[bold]Example[/bold]: {example}"] if example else []
+    leaf.epilog = "\n\n".join([*parts, GLOBAL_OPTIONS_EPILOG])
 
 
 def _flags_without_values(command: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -44,6 +43,8 @@ def kube_emulator(
         raise typer.Exit(1) from exc
     bound = sock.getsockname()[1]
     url = f"http://127.0.0.1:{bound}"
+    import tempfile  # on use: every other command would pay for it (and `random`) at start-up
+
     target = kubeconfig or Path(tempfile.mkdtemp(prefix="kube-emulator-")) / "kubeconfig"
     try:
         write_kubeconfig(target, url, None)

@@ -12,6 +12,9 @@ EXAMPLES: dict[tuple[str, str], str] = {
     ("env", "doctor"): "gtc op env doctor local -o text",
     ("env", "destroy"): "gtc op env destroy staging --confirm",
     ("env", "render"): "gtc op env render prod --output ./manifests",
+    ("env", "reconcile"): "gtc op env reconcile prod --kubeconfig ~/.kube/config --wait",
+    ("env", "diff"): "gtc op env diff prod --context prod-admin",
+    ("env", "apply-revision"): "gtc op env apply-revision prod 01J8Z3K9W2Q4M6N8P0R2T4V6X8",
     ("env-packs", "add"): (
         "gtc op env-packs add prod --slot deployer --kind greentic.deployer.k8s@1.0.0 "
         "--pack-ref builtin"

@@ -9,18 +9,9 @@ from typing import Annotated
 
 import typer
 
-from greentic_deployer.cli import (
-    bundles,
-    conventions,
-    credentials,
-    deploy,
-    dev,
-    env,
-    env_packs,
-    revisions,
-    traffic,
-)
+from greentic_deployer.cli import conventions, deploy, dev
 from greentic_deployer.cli.globals import OUTPUT_FORMATS, GlobalOptions, hoist_global_flags
+from greentic_deployer.cli.nouns import LazyNounGroup
 from greentic_deployer.cli.warnings_edge import clean_env_pack_warnings
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
@@ -40,6 +31,8 @@ op_app = typer.Typer(
         '{"op","noun","error":{"kind","message"}} on stderr (exit 1); usage errors exit 2.'
     ),
     no_args_is_help=True,
+    # The nouns (cli/nouns.py) are imported and built only when a command line names one.
+    cls=LazyNounGroup,
 )
 
 
@@ -95,12 +88,6 @@ def op_callback(
     )
 
 
-op_app.add_typer(env.app, name="env")
-op_app.add_typer(env_packs.app, name="env-packs")
-op_app.add_typer(bundles.app, name="bundles")
-op_app.add_typer(revisions.app, name="revisions")
-op_app.add_typer(traffic.app, name="traffic")
-op_app.add_typer(credentials.app, name="credentials")
 deploy.register(op_app)
 app.add_typer(op_app, name="op")
 # `dev` costs only typer at start-up: its command imports the emulator (uvicorn) when run.

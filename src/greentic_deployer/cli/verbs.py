@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import BaseModel
-
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from greentic_deployer.ops.context import OpContext
     from greentic_deployer.ops.payloads import (
         BindingPayload,
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
         UpdateEnvPayload,
     )
 
-P = TypeVar("P", bound=BaseModel)
+# A string bound keeps pydantic out of the import of this table (`--help` never needs it).
+P = TypeVar("P", bound="BaseModel")
 
 
 @dataclass(frozen=True)
@@ -186,15 +187,15 @@ def _env_set_public_url() -> Callable[..., Any]:
 
 
 def _env_list() -> Callable[..., Any]:
-    from greentic_deployer.ops import env
+    from greentic_deployer.ops import env_queries
 
-    return env.list_envs
+    return env_queries.list_envs
 
 
 def _env_show() -> Callable[..., Any]:
-    from greentic_deployer.ops import env
+    from greentic_deployer.ops import env_queries
 
-    return env.show
+    return env_queries.show
 
 
 def _env_doctor() -> Callable[..., Any]:

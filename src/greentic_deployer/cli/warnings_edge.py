@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from greentic_deployer.packs.registry import EnvPackWarning
+from greentic_deployer.spec.errors import EnvPackWarning
 
 
 @contextmanager

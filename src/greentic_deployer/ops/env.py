@@ -1,4 +1,4 @@
-"""`op env …` use-cases: create, update, set-public-url, init, list, show, doctor, destroy."""
+"""`op env …` use-cases that write: create, update, set-public-url, destroy (reads: env_queries)."""
 
 from __future__ import annotations
 
@@ -124,22 +124,6 @@ def set_public_url(ctx: OpContext, env_id: str, url: str) -> dict[str, Any]:
     return {
         "environment_id": env_id,
         "host_config": updated.host_config.to_json_dict(),
-    }
-
-
-def list_envs(ctx: OpContext) -> dict[str, Any]:
-    """Every readable environment under the store root, sorted by id."""
-    return {"environments": [env_summary(env) for env in ctx.store.list()]}
-
-
-def show(ctx: OpContext, env_id: str) -> dict[str, Any]:
-    """The full environment document and its runtime document (or null)."""
-    parse_env_id(env_id)
-    env = ctx.store.load(env_id)
-    runtime = ctx.store.load_runtime(env_id)
-    return {
-        "environment": env.to_json_dict(),
-        "runtime": runtime.to_json_dict() if runtime is not None else None,
     }
 
 

@@ -20,7 +20,7 @@ from greentic_deployer.spec.revision import PackListEntry
 class Payload(BaseModel):
     """Strict payload base: an unknown key is a typo, so it is rejected (at every depth)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class TenantSelectorInput(Payload):

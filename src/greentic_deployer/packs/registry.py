@@ -29,7 +29,12 @@ from greentic_deployer.packs.versions import (
     parse_requirement,
 )
 from greentic_deployer.spec.environment import Environment
-from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidArgumentError
+from greentic_deployer.spec.errors import (
+    ConflictError,
+    EnvPackWarning,
+    GreenticError,
+    InvalidArgumentError,
+)
 from greentic_deployer.spec.ids import check_descriptor_path, parse_pack_descriptor
 from greentic_deployer.spec.slots import CapabilitySlot
 
@@ -348,10 +353,6 @@ class EnvPackRegistry:
 
 
 # -- third-party packs ---------------------------------------------------------------------------
-
-
-class EnvPackWarning(UserWarning):
-    """A third-party env-pack entry point could not be loaded or registered."""
 
 
 def _entry_point_handlers(loaded: object, name: str) -> list[EnvPackHandler]:

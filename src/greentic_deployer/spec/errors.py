@@ -135,3 +135,11 @@ def check_schema(actual: str, expected: str, context: str = "") -> None:
             expected=expected,
             actual=actual,
         )
+
+
+class EnvPackWarning(UserWarning):
+    """A third-party env-pack entry point could not be loaded or registered.
+
+    Defined here, not in `packs`, so the CLI can format these warnings without importing the
+    env-pack registry on every command.
+    """

@@ -6,13 +6,15 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import semantic_version
 from pydantic import AfterValidator
 from ulid import ULID
 
 from greentic_deployer.spec.errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    import semantic_version
 
 _ENV_ID = re.compile(r"^[A-Za-z0-9._-]+$")
 _DESCRIPTOR_PATH_CHARS = re.compile(r"^[a-z0-9.-]+$")
@@ -127,6 +129,8 @@ class PackDescriptor:
     @property
     def semver(self) -> semantic_version.Version:
         """The parsed version."""
+        import semantic_version
+
         return semantic_version.Version(self.version)
 
 
@@ -160,6 +164,10 @@ def parse_pack_descriptor(value: str, field: str = "kind") -> PackDescriptor:
         raise DescriptorError("MultipleAt", "exactly one '@' is allowed", value, field)
     path, version = value.split("@")
     check_descriptor_path(path, value, field)
+    # Imported on use: semantic_version reads package metadata at import, which costs every
+    # CLI start-up that never parses a version.
+    import semantic_version
+
     try:
         # semantic_version's pattern ends in `$`, which lets a trailing newline through.
         if version != version.strip():
@@ -172,6 +180,8 @@ def parse_pack_descriptor(value: str, field: str = "kind") -> PackDescriptor:
 
 def check_semver(value: str, field: str = "version") -> str:
     """A SemVer version like `1.2.3` or `1.0.0-dev`; anything else names the field and rule."""
+    import semantic_version
+
     try:
         # semantic_version's pattern ends in `$`, which lets a trailing newline through.
         if value != value.strip():

@@ -40,6 +40,9 @@ class SpecModel(BaseModel):
     """Base of every spec type: immutable, unknown keys ignored on read, `schema` by alias."""
 
     model_config = ConfigDict(
+        # The core schema is built on first validation, not when the class is defined, so a
+        # CLI verb pays only for the documents it reads.
+        defer_build=True,
         frozen=True,
         extra="ignore",
         populate_by_name=True,

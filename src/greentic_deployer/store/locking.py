@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.store.errors import LockTimeoutError
 
@@ -46,6 +44,10 @@ def _check_timeout(value: float, field: str, shown: object) -> float:
 @contextmanager
 def hold_lock(lock_file: Path, timeout: float) -> Iterator[None]:
     """Hold an exclusive flock on `lock_file` (created on demand, never deleted) for the block."""
+    # Imported on use: read-only verbs (`env list`, `show`) never lock, and filelock's import
+    # (asyncio, threading helpers) is a noticeable share of the CLI's start-up.
+    from filelock import FileLock, Timeout
+
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     # flock is released by the kernel when the holder dies, so a killed command never blocks the
     # next one; preserve_lock_file keeps waiters on one inode and rules out the marker-file
