@@ -20,29 +20,50 @@ import struct
 import sys
 from pathlib import Path
 
-# The shim the replay puts on PATH as `gtc`: stdlib only, started isolated (-I) and without
-# site (-S) so it starts in milliseconds.
+# The shim the replay puts on PATH as `gtc` (and `greentic-deployer`): stdlib only, started
+# isolated (-I) and without site (-S) so it starts in milliseconds. The server answers with
+# the pid of the child serving the call, then its exit status; SIGINT, SIGTERM and SIGHUP
+# sent to the shim are passed on to that child, so `kill $!` stops a backgrounded
+# `greentic-deployer dev kube-emulator` as it would stop the real process.
 SHIM = """\
-import json, os, socket, struct, sys
+import json, os, signal, socket, struct, sys
+child, pending = 0, []
+def forward(sig, frame):
+    if not child:
+        pending.append(sig)
+        return
+    try:
+        os.kill(child, sig)
+    except ProcessLookupError:
+        pass
+for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(sig, forward)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect({socket_path!r})
 body = json.dumps({{"argv": sys.argv, "cwd": os.getcwd(), "env": dict(os.environ)}}).encode()
 socket.send_fds(s, [struct.pack("!I", len(body)) + body], [0, 1, 2])
-status = b""
-while len(status) < 4:
-    chunk = s.recv(4 - len(status))
-    if not chunk:
-        sys.exit(70)
-    status += chunk
-sys.exit(struct.unpack("!i", status)[0])
+def read_int():
+    data = b""
+    while len(data) < 4:
+        chunk = s.recv(4 - len(data))
+        if not chunk:
+            sys.exit(70)
+        data += chunk
+    return struct.unpack("!i", data)[0]
+child = read_int()
+for sig in pending:
+    forward(sig, None)
+sys.exit(read_int())
 """
 
 
 def write_shim(bin_dir: Path, socket_path: Path) -> Path:
-    """Write the `gtc` shim that forwards to the server at `socket_path`."""
+    """Write the `gtc` shim that forwards to the server at `socket_path`, and link
+    `greentic-deployer` (the same CLI) to it."""
     shim = bin_dir / "gtc"
     shim.write_text(f"#!{sys.executable} -IS\n" + SHIM.format(socket_path=str(socket_path)))
     shim.chmod(0o755)
+    (bin_dir / "greentic-deployer").symlink_to(shim.name)
     return shim
 
 
@@ -64,6 +85,7 @@ def _serve_one(conn: socket.socket) -> None:
     from greentic_deployer.cli.main import run
 
     request, fds = _receive(conn)
+    conn.sendall(struct.pack("!i", os.getpid()))  # the shim passes its signals on to us
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)

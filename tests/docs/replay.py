@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import re
+import signal
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 FENCE_OPEN = "```console"
 FENCE_CLOSE = "```"
 SKIP_MARKER = re.compile(r"^<!--\s*docs-replay:\s*skip\b\s*(?P<reason>.*?)\s*-->\s*$")
+KUBE_EMULATOR_MARKER = re.compile(r"^<!--\s*docs-replay:\s*kube-emulator\s*-->\s*$")
+ANY_MARKER = re.compile(r"^\s*<!--\s*docs-replay\b")
 EXIT_LINE = re.compile(r"^# exit (?P<code>\d+)$")
 ELLIPSIS = "…"
 
@@ -42,8 +45,32 @@ class Block:
     skip_reason: str | None = None
 
 
+def wants_kube_emulator(text: str, name: str) -> bool:
+    """Whether the file asks for a live Kubernetes API emulator (`docs-replay: kube-emulator`).
+
+    Every `docs-replay` comment must be a known one, so a misspelt marker is an error
+    instead of a silently ignored line.
+    """
+    lines = text.split("\n")
+    wanted = False
+    for i, line in enumerate(lines):
+        if not ANY_MARKER.match(line):
+            continue
+        if KUBE_EMULATOR_MARKER.match(line):
+            wanted = True
+        elif not SKIP_MARKER.match(line):
+            raise DocsFormatError(f"{name}:{i + 1}: unknown docs-replay marker: {line.strip()!r}")
+        elif i + 1 >= len(lines) or lines[i + 1].strip() != FENCE_OPEN:
+            raise DocsFormatError(
+                f"{name}:{i + 1}: a docs-replay skip marker must sit right before a "
+                "```console fence"
+            )
+    return wanted
+
+
 def parse(text: str, name: str) -> list[Block]:
     """Split a markdown file into its console blocks, following the documented convention."""
+    wants_kube_emulator(text, name)  # rejects unknown or misplaced markers
     lines = text.split("\n")
     blocks: list[Block] = []
     i = 0
@@ -108,6 +135,54 @@ _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _DURATION = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:ms|µs|us)\b|(?<![\w.])\d+\.\d+s\b")
 _PID = re.compile(r"\b(pid[ =:\"]*)\d+", re.IGNORECASE)
 _TMP = re.compile(r"/tmp/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
+_UUID = re.compile(
+    r"(?<![0-9A-Za-z-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z-])"
+)
+# A resourceVersion in JSON (`"resourceVersion":"12"`) or YAML (`resourceVersion: "12"`).
+_RESOURCE_VERSION = re.compile(r'(?P<key>resourceVersion"?\s*[:=]\s*"?)(?P<value>\d+)')
+_LOOPBACK_PORT = re.compile(r"(?P<host>127\.0\.0\.1:)(?P<port>\d{1,5})\b")
+# kubectl's table header: upper-case column names, NAME (or NAMESPACE) first, with AGE.
+_TABLE_HEADER = re.compile(r"^NAME(?:SPACE)?\s{2,}[A-Z0-9() -]*(?<!\S)AGE(?!\S)")
+# kubectl ages (`0s`, `2m3s`, `5h`, `3d4h`, `2y`), alone in their column or as `(5s ago)`.
+_AGE = re.compile(r"(?<!\S)(?:\d+[smhdy])+(?!\S)|(?<=\()(?:\d+[smhdy])+(?= ago\))|<invalid>")
+_COLUMN_GAP = re.compile(r" {2,}")
+
+
+def _ephemeral_ports() -> range:
+    """The kernel's range for ports bound to port 0 (where a test server's port comes from)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
+EPHEMERAL_PORTS = _ephemeral_ports()
+
+
+def port_placeholders(text: str) -> str:
+    """`127.0.0.1:<port>` with a kernel-chosen port becomes `127.0.0.1:<PORT>`; fixed ports
+    such as `127.0.0.1:8080` stay as they are."""
+    return _LOOPBACK_PORT.sub(
+        lambda m: (
+            f"{m.group('host')}<PORT>" if int(m.group("port")) in EPHEMERAL_PORTS else m.group(0)
+        ),
+        text,
+    )
+
+
+def _kubectl_tables(text: str) -> str:
+    """In kubectl tables (a header with AGE, up to the next blank line), ages become `<age>`
+    and column gaps two spaces, so a different age cannot shift the comparison."""
+    out: list[str] = []
+    in_table = False
+    for line in text.split("\n"):
+        if _TABLE_HEADER.match(line):
+            in_table = True
+        elif not line.strip():
+            in_table = False
+        out.append(_COLUMN_GAP.sub("  ", _AGE.sub("<age>", line.rstrip())) if in_table else line)
+    return "\n".join(out)
 
 
 class Normaliser:
@@ -115,6 +190,8 @@ class Normaliser:
 
     def __init__(self) -> None:
         self._ulids: dict[str, int] = {}
+        self._uids: dict[str, int] = {}
+        self._resource_versions: dict[str, int] = {}
 
     @property
     def ulids(self) -> list[str]:
@@ -133,8 +210,22 @@ class Normaliser:
         index = self._ulids.setdefault(value.upper(), len(self._ulids) + 1)
         return f"<ULID-{index}>" if value.isupper() or value.isdigit() else f"<ulid-{index}>"
 
+    def _uid(self, match: re.Match[str]) -> str:
+        index = self._uids.setdefault(match.group(0), len(self._uids) + 1)
+        return f"<uid-{index}>"
+
+    def _resource_version(self, match: re.Match[str]) -> str:
+        # Numbered like ULIDs: an object whose version did not move keeps its placeholder.
+        versions = self._resource_versions
+        index = versions.setdefault(match.group("value"), len(versions) + 1)
+        return f"{match.group('key')}<rv-{index}>"
+
     def __call__(self, text: str) -> str:
         """Normalise one command's output (or expected output)."""
+        text = _UUID.sub(self._uid, text)
+        text = _RESOURCE_VERSION.sub(self._resource_version, text)
+        text = port_placeholders(text)
+        text = _kubectl_tables(text)
         text = _ULID.sub(self._ulid, text)
         text = _TIMESTAMP.sub("<timestamp>", text)
         text = _DIGEST.sub("sha256:<digest>", text)
@@ -163,6 +254,8 @@ class Sandbox:
     repo: Path
     fixtures: Path
     bin_dir: Path
+    kubeconfig: Path | None = None  # set when the file runs against a Kubernetes API emulator
+    kube_url: str | None = None
 
     @property
     def store(self) -> Path:
@@ -183,6 +276,8 @@ class Sandbox:
     def env(self) -> dict[str, str]:
         """The environment of the bash process: nothing from the caller's store or home."""
         keep = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "TZ")}
+        if self.kubeconfig is not None and self.kube_url is not None:
+            keep |= {"KUBECONFIG": str(self.kubeconfig), "KUBE_URL": self.kube_url}
         return {
             **keep,
             "PATH": f"{self.bin_dir}:/usr/local/bin:/usr/bin:/bin",
@@ -198,15 +293,18 @@ class Sandbox:
         }
 
     def to_doc_paths(self, text: str) -> str:
-        """Write the sandbox's real paths as the docs do: `$S`, `$W`, `$FIXTURES`."""
+        """Write the sandbox's real paths as the docs do: `$S`, `$W`, `$FIXTURES`,
+        `$KUBECONFIG`; a kernel-chosen port on 127.0.0.1 as `<PORT>`."""
+        pairs = [(self.kubeconfig, "$KUBECONFIG")] if self.kubeconfig is not None else []
         for real, shown in (
+            *pairs,
             (self.store, "$S"),
             (self.work, "$W"),
             (self.fixtures, "$FIXTURES"),
             (self.root, "$T"),
         ):
             text = text.replace(str(real), shown)
-        return text
+        return port_placeholders(text)
 
 
 def script_for(blocks: list[Block], out_dir: Path) -> str:
@@ -220,6 +318,35 @@ def script_for(blocks: list[Block], out_dir: Path) -> str:
             parts.append(f"{{\n{command.text}\n}} > '{out}.out' 2>&1 < /dev/null")
             parts.append(f"echo $? > '{out}.rc'")
     return "\n".join(parts) + "\n"
+
+
+def stop_session(session: int) -> None:
+    """SIGTERM what is left of a finished shell's session (background jobs a doc started),
+    then SIGKILL what ignores it after a short grace."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(session, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 2.0
+        while _running_in_group(session):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        else:
+            return
+
+
+def _running_in_group(group: int) -> bool:
+    """Whether a process of the group is still running (zombies awaiting a reaper are not)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
 
 
 @dataclass
@@ -239,18 +366,23 @@ def run_file(
     (sandbox.root / "tmp").mkdir()
     script = sandbox.root / "replay.sh"
     script.write_text(script_for(blocks, out_dir))
+    # Its own session, so whatever a doc leaves running in the background can be stopped.
+    shell = subprocess.Popen(
+        ["bash", str(script)],
+        env=sandbox.env(),
+        cwd=sandbox.work,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     # On a timeout, the commands that never finished show up as `# never ran` in the diff.
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        subprocess.run(
-            ["bash", str(script)],
-            env=sandbox.env(),
-            cwd=sandbox.work,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=timeout,
-            check=False,
-        )
+    try:
+        shell.wait(timeout)
+    except subprocess.TimeoutExpired:
+        shell.kill()
+        shell.wait()
+    stop_session(shell.pid)
     results: dict[tuple[int, int], Result] = {}
     for b, block in enumerate(blocks):
         for c, _ in enumerate(block.commands):

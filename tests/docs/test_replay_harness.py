@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from greentic_deployer.testing.kube_emulator import run_emulator
 from tests.conftest import REPO, SHARED_BUNDLES
+from tests.docs import gtc_server
 from tests.docs.replay import (
+    EPHEMERAL_PORTS,
     DocsFormatError,
     Normaliser,
     Sandbox,
@@ -16,7 +25,9 @@ from tests.docs.replay import (
     parse,
     refresh,
     run_file,
+    wants_kube_emulator,
 )
+from tests.docs.test_docs_replay import kubectl_binary
 
 DOC = """# A page
 
@@ -67,10 +78,13 @@ def test_parse_follows_the_block_convention() -> None:
         ("<!-- docs-replay: skip -->\n```console\n$ true\n```\n", "without a reason"),
         ("```console\n$ true\n", "never closed"),
         ("```console\noutput first\n$ true\n```\n", "line before any"),
+        ("<!-- docs-replay: kube-emulater -->\n```console\n$ true\n```\n", "unknown"),
+        ("<!-- docs-replay: skip — later -->\n\n```console\n$ true\n```\n", "right before"),
     ],
 )
 def test_parse_rejects_blocks_that_break_the_convention(text: str, problem: str) -> None:
-    """A skip without a reason, an unclosed block or output without a command is an error."""
+    """A skip without a reason or not right before a block, a misspelt marker, an unclosed
+    block or output without a command is an error."""
     with pytest.raises(DocsFormatError, match=problem):
         parse(text, "page.md")
 
@@ -141,3 +155,144 @@ def test_replay_reports_a_drifted_output_as_a_diff_and_refresh_fixes_it(tmp_path
     assert "again 01M8G6ZZZZZZZZZZZZZZZZZZZZ\nchanged\n# exit 3\n$ pwd" in refreshed
     diffs, _ = replay(refreshed, tmp_path / "run2")
     assert diffs == []
+
+
+def test_the_kube_emulator_marker_counts_anywhere_in_the_file() -> None:
+    """`<!-- docs-replay: kube-emulator -->` on a line of its own asks for the emulator."""
+    assert wants_kube_emulator("# Page\n\n<!--  docs-replay: kube-emulator -->\ntext\n", "p.md")
+    assert not wants_kube_emulator(DOC, "page.md")
+    assert not wants_kube_emulator("see `<!-- docs-replay: kube-emulator -->`\n", "p.md")
+
+
+def test_normaliser_replaces_kubernetes_run_values_but_keeps_their_identity() -> None:
+    """Kernel-chosen ports, uids and resource versions become placeholders (the same value
+    keeps its number); fixed ports stay."""
+    port = EPHEMERAL_PORTS[len(EPHEMERAL_PORTS) // 2]
+    uid_a, uid_b = "0b6f7a1e-2f4c-4c1e-9a51-3d2f0c9e8b7a", "9e1d2c3b-4a5f-4e6d-8c7b-1a2b3c4d5e6f"
+    text = (
+        f"url: http://127.0.0.1:{port} listen 127.0.0.1:8080\n"
+        f'{{"uid":"{uid_a}","resourceVersion":"17"}} {{"uid":"{uid_b}","resourceVersion":"17"}}\n'
+        f"uid: {uid_a}\n"
+        'resourceVersion: "18"'
+    )
+    assert Normaliser()(text) == (
+        "url: http://127.0.0.1:<PORT> listen 127.0.0.1:8080\n"
+        '{"uid":"<uid-1>","resourceVersion":"<rv-1>"} '
+        '{"uid":"<uid-2>","resourceVersion":"<rv-1>"}\n'
+        "uid: <uid-1>\n"
+        'resourceVersion: "<rv-2>"'
+    )
+
+
+def test_kubectl_ages_are_normalised_only_inside_kubectl_tables() -> None:
+    """AGE cells (and `(5s ago)` restarts) of a kubectl table match any age, whatever their
+    width; a duration in other text still has to match exactly."""
+    documented = (
+        "NAME          STATUS   AGE\n"
+        "default       Active   1s\n"
+        "\n"
+        "NAME      READY   STATUS    RESTARTS     AGE\n"
+        "web-abc   1/1     Running   2 (5s ago)   9s\n"
+        "\n"
+        "timed out after 5s"
+    )
+    actual = (
+        "NAME          STATUS   AGE\n"
+        "default       Active   2m13s\n"
+        "\n"
+        "NAME      READY   STATUS    RESTARTS      AGE\n"
+        "web-abc   1/1     Running   2 (61s ago)   3d4h\n"
+        "\n"
+        "timed out after 5s"
+    )
+    assert Normaliser()(documented) == Normaliser()(actual)
+    assert Normaliser()(documented) != Normaliser()(actual.replace("after 5s", "after 6s"))
+    assert Normaliser()(documented) != Normaliser()(actual.replace("Active", "Terminating"))
+
+
+def test_a_file_with_an_emulator_sees_it_through_kubeconfig_and_kubectl(tmp_path: Path) -> None:
+    """`$KUBECONFIG` and `$KUBE_URL` reach the file's shell, the real kubectl on PATH talks to
+    the emulator, and the kubeconfig's path and port read as `$KUBECONFIG` and `<PORT>`."""
+    kubectl = kubectl_binary()
+    assert kubectl is not None, "kubectl not found: install the dev extras"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl").symlink_to(kubectl)
+    doc = (
+        "```console\n"
+        '$ echo "$KUBECONFIG"; echo "$KUBE_URL"\n'
+        "$KUBECONFIG\n"
+        "http://127.0.0.1:<PORT>\n"
+        "$ kubectl get namespaces\n"
+        "NAME          STATUS   AGE\n"
+        "default       Active   1s\n"
+        "kube-system   Active   1s\n"
+        "```\n"
+    )
+    blocks = parse(doc, "page.md")
+    sandbox = Sandbox(root=tmp_path / "run", repo=REPO, fixtures=SHARED_BUNDLES, bin_dir=bin_dir)
+    sandbox.prepare()
+    with run_emulator(tmp_path / "kube", rollout_delay=0.0) as running:
+        sandbox.kubeconfig, sandbox.kube_url = running.kubeconfig, running.url
+        results = run_file(blocks, sandbox, 60)
+    assert [m.diff for m in compare("page.md", blocks, results)] == []
+
+
+def test_background_jobs_a_file_leaves_running_are_stopped(tmp_path: Path) -> None:
+    """Guards against a doc's background job (an emulator it never killed) outliving the
+    replay and holding its port and output files."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    doc = "```console\n$ python3 -c 'import signal; signal.pause()' & echo $! > job.pid\n```\n"
+    blocks = parse(doc, "page.md")
+    sandbox = Sandbox(root=tmp_path / "run", repo=REPO, fixtures=SHARED_BUNDLES, bin_dir=bin_dir)
+    sandbox.prepare()
+    assert [m.diff for m in compare("page.md", blocks, run_file(blocks, sandbox, 60))] == []
+    pid = int((sandbox.work / "job.pid").read_text())
+    state = Path(f"/proc/{pid}/stat")
+    assert not state.exists() or state.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_the_gtc_shim_passes_signals_on_to_the_process_serving_the_call(tmp_path: Path) -> None:
+    """Guards `kill $!` on a backgrounded `greentic-deployer dev kube-emulator`: the signal
+    ended only the shim and left the forked emulator serving."""
+    socket_path = tmp_path / "gtc.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(socket_path))
+    server.listen(1)
+    shim = gtc_server.write_shim(tmp_path, socket_path)
+    assert (tmp_path / "greentic-deployer").resolve() == shim.resolve()
+    caller = subprocess.Popen([str(tmp_path / "greentic-deployer"), "dev", "kube-emulator"])
+    serving = None
+    try:
+        conn, _ = server.accept()
+        request, fds = gtc_server._receive(conn)
+        for fd in fds:
+            os.close(fd)
+        assert request["argv"] == [str(tmp_path / "greentic-deployer"), "dev", "kube-emulator"]
+        # Stands in for the forked child: exits 0 on SIGTERM, as the emulator does.
+        serving = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import signal, sys\n"
+                "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n"
+                "print('up', flush=True)\n"
+                "signal.pause()\n",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert serving.stdout is not None
+        assert serving.stdout.readline() == "up\n"
+        conn.sendall(struct.pack("!i", serving.pid))
+        caller.send_signal(signal.SIGTERM)
+        assert serving.wait(timeout=30) == 0
+        conn.sendall(struct.pack("!i", 0))
+        assert caller.wait(timeout=30) == 0
+    finally:
+        for process in (caller, serving):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+        server.close()
