@@ -37,6 +37,8 @@ class Row:
     measure: str
     value: str
     detail: str = ""
+    failed: bool = False
+    """A budget this row checks was broken: `python -m bench` exits non-zero."""
 
 
 def median_seconds(fn: Callable[[], object], reps: int, *, gc_paused: bool = False) -> float:
