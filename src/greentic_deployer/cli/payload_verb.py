@@ -11,8 +11,13 @@ from greentic_deployer.cli.envelope import run_verb
 from greentic_deployer.cli.verbs import P, PayloadVerb, PositionalVerb
 
 
-def run_payload_verb(ctx: typer.Context, entry: PayloadVerb[P], inline: dict[str, Any]) -> None:
-    """Resolve the payload (inline xor `--answers`), validate it, run the entry's handler."""
+def run_payload_verb(
+    ctx: typer.Context, entry: PayloadVerb[P], inline: dict[str, Any], **extra: Any
+) -> None:
+    """Resolve the payload (inline xor `--answers`), validate it, run the entry's handler.
+
+    `extra` (e.g. `--apply` and its connection flags) goes to the handler as keywords.
+    """
     opts = options(ctx)
 
     def action() -> Any:
@@ -20,7 +25,8 @@ def run_payload_verb(ctx: typer.Context, entry: PayloadVerb[P], inline: dict[str
 
         data = resolve_payload(inline, opts.answers, required_inline=entry.required_inline)
         model, handler = entry.load()
-        return handler(op_context(opts), parse_payload(model, data))
+        call: Any = handler  # `extra` keywords are the handler's own optional parameters
+        return call(op_context(opts), parse_payload(model, data), **extra)
 
     run_verb(
         entry.noun,

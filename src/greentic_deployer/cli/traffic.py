@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from greentic_deployer.cli import verbs
-from greentic_deployer.cli.options import DeploymentOpt, EnvArg
+from greentic_deployer.cli.options import ApplyOpt, ContextOpt, DeploymentOpt, EnvArg, KubeconfigOpt
 from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
 
 app = typer.Typer(
@@ -23,6 +24,12 @@ def _entries(args: list[str] | None) -> list[dict[str, object]] | None:
     from greentic_deployer.ops.traffic import parse_entry_arg
 
     return [parse_entry_arg(arg) for arg in args]
+
+
+def _live(apply: bool, kubeconfig: Path | None, context: str | None) -> dict[str, Any]:
+    # Only passed when given, so a verb without them calls its handler exactly as before.
+    given = {"apply": apply, "kubeconfig": kubeconfig, "context": context}
+    return {k: v for k, v in given.items() if v not in (None, False)}
 
 
 @app.command("set")
@@ -50,6 +57,9 @@ def set_cmd(
             "--authorization-ref", help="Opaque provenance reference (default auth.json)."
         ),
     ] = None,
+    apply: ApplyOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
 ) -> None:
     """Set a deployment's split; every revision must be ready.
 
@@ -75,6 +85,7 @@ def set_cmd(
             "updated_by": updated_by,
             "authorization_ref": authorization_ref,
         },
+        **_live(apply, kubeconfig, context),
     )
 
 
@@ -88,10 +99,21 @@ def show(
 
 @app.command()
 def rollback(
-    ctx: typer.Context, environment_id: EnvArg = None, deployment: DeploymentOpt = None
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    deployment: DeploymentOpt = None,
+    apply: ApplyOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
 ) -> None:
     """Restore the previous split (one step)."""
-    run_positional_verb(ctx, verbs.TRAFFIC_ROLLBACK, environment_id, deployment)
+    run_positional_verb(
+        ctx,
+        verbs.TRAFFIC_ROLLBACK,
+        environment_id,
+        deployment,
+        **_live(apply, kubeconfig, context),
+    )
 
 
 @app.command()
