@@ -19,6 +19,7 @@ from greentic_deployer.cli import (
     traffic,
 )
 from greentic_deployer.cli.globals import GlobalOptions, hoist_global_flags
+from greentic_deployer.cli.warnings_edge import clean_env_pack_warnings
 
 app = typer.Typer(
     name="greentic-deployer",
@@ -79,7 +80,8 @@ app.add_typer(dev.app, name="dev")
 def run() -> None:
     """Console-script entry point."""
     argv = hoist_global_flags(sys.argv[1:])
-    app(args=argv, prog_name=Path(sys.argv[0]).name or "greentic-deployer")
+    with clean_env_pack_warnings():
+        app(args=argv, prog_name=Path(sys.argv[0]).name or "greentic-deployer")
 
 
 if __name__ == "__main__":
