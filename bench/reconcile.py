@@ -13,6 +13,7 @@ import asyncio
 import math
 import multiprocessing
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -64,7 +65,7 @@ def _serve(conn: Connection, directory: str, latency_ms: int) -> None:
         while True:
             command = conn.recv()
             if command == "counters":
-                conn.send(running.emulator.requests_by_verb())
+                conn.send((running.emulator.requests_by_verb(), time.process_time()))
             elif command == "reset":
                 running.emulator.reset_counters()
                 conn.send(None)
@@ -78,17 +79,20 @@ class EmulatorProcess:
 
     kubeconfig: Path
     conn: Connection
+    _cpu_at_reset: float = 0.0
 
-    def calls(self) -> dict[str, int]:
-        """Requests so far, by verb."""
+    def calls(self) -> tuple[dict[str, int], float]:
+        """Requests since the last reset, by verb, and the server's CPU seconds since then."""
         self.conn.send("counters")
-        answer: dict[str, int] = self.conn.recv()
-        return answer
+        answer: tuple[dict[str, int], float] = self.conn.recv()
+        return answer[0], answer[1] - self._cpu_at_reset
 
     def reset(self) -> None:
-        """Zero the counters."""
+        """Zero the counters and start the server's CPU count from now."""
         self.conn.send("reset")
         self.conn.recv()
+        self.conn.send("counters")
+        self._cpu_at_reset = self.conn.recv()[1]
 
 
 @contextmanager
@@ -120,10 +124,12 @@ def emulator_process(directory: Path, latency_ms: int) -> Iterator[EmulatorProce
 
 @dataclass(frozen=True)
 class Run:
-    """One timed reconcile or kubectl apply and the API calls it made, by verb."""
+    """One timed reconcile or kubectl apply, its API calls by verb, client and server CPU."""
 
     seconds: float
     calls: Mapping[str, int]
+    client_cpu: float
+    server_cpu: float
     report: ReconcileReport | None = None
 
 
@@ -136,10 +142,11 @@ async def _reconcile_runs(
     try:
         for env in envs:
             emulator.reset()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = await reconcile(cluster, env, answers, concurrency=CONCURRENCY)
-            seconds = time.perf_counter() - started
-            runs.append(Run(seconds, emulator.calls(), report))
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            calls, server_cpu = emulator.calls()
+            runs.append(Run(seconds, calls, cpu, server_cpu, report))
     finally:
         await cluster.close()
     return runs
@@ -175,6 +182,7 @@ def kubectl_applies(
             home.mkdir()
             emulator.reset()
             command = [kubectl, "apply", "--server-side", "--validate=false", "-f", str(rendered)]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             done = subprocess.run(
                 command,
@@ -185,9 +193,12 @@ def kubectl_applies(
                 check=False,
             )
             seconds = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if done.returncode != 0:
                 raise RuntimeError(f"bench: kubectl apply failed: {done.stderr.strip()[-500:]}")
-            runs.append(Run(seconds, emulator.calls()))
+            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+            calls, server_cpu = emulator.calls()
+            runs.append(Run(seconds, calls, cpu, server_cpu))
     return runs
 
 
@@ -338,6 +349,17 @@ def run(settings: Settings) -> list[Row]:
                 f"{fmt_seconds(first.seconds)} vs {fmt_seconds(other.seconds)}"
                 f"{'' if latency == 0 else ' (kubectl: one run)'}; "
                 f"kubectl's calls: {_calls(other.calls)}",
+            )
+        )
+    if kubectl0 is not None:
+        rows.append(
+            Row(
+                BENCH,
+                "client CPU: reconcile ÷ kubectl apply, 0 ms latency",
+                ratio(first0.client_cpu, kubectl0.client_cpu),
+                f"{fmt_seconds(first0.client_cpu)} vs {fmt_seconds(kubectl0.client_cpu)} "
+                "(kubectl's includes its start-up); server CPU for each: "
+                f"{fmt_seconds(first0.server_cpu)} vs {fmt_seconds(kubectl0.server_cpu)}",
             )
         )
     rows.append(
