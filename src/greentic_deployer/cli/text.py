@@ -38,6 +38,11 @@ def _rows_table(title: str, rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+# A list shown as its own table is left out when a richer list of the same rows is present
+# (a reconcile's `actions` are its `applied` refs plus what each apply did).
+REDUNDANT_LISTS = {"applied": "actions"}
+
+
 def print_result(noun: str, verb: str, result: Any) -> None:
     """Scalars as a field/value table; each list of objects as its own table."""
     # Piped output has no terminal width; give tables room instead of folding every cell.
@@ -52,6 +57,8 @@ def print_result(noun: str, verb: str, result: Any) -> None:
     lists: list[tuple[str, list[dict[str, Any]]]] = []
     documents: list[tuple[str, dict[str, Any]]] = []
     for key, value in result.items():
+        if REDUNDANT_LISTS.get(key) in result:
+            continue
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             lists.append((key, value))
         elif isinstance(value, dict) and any(isinstance(v, dict | list) for v in value.values()):
