@@ -112,13 +112,15 @@ def test_the_k8s_act_deploys_twice_reconciles_archives_and_prunes_then_stops_the
     assert value(again, "applied_count") == "16"
     assert value(again, "unchanged_count") == "16"
     assert value(again, "pruned_count") == "0"
+    actions = table(again, "actions")
+    assert actions.count("│ unchanged") == 16 and "configured" not in actions
     # After archiving the first revision, the reconcile prunes its worker pair only.
     pruned = section(out, f"gtc op env reconcile {ENV_ID} --kubeconfig", 1)
     assert value(pruned, "applied_count") == "14"
     assert value(pruned, "pruned_count") == "2"
     gone = table(pruned, "pruned")
     assert gone.count(worker_name(first)) == 2 and worker_name(second) not in gone
-    assert worker_name(first) not in table(pruned, "applied")
+    assert worker_name(first) not in table(pruned, "actions")
     assert "k8s act finished" in out
 
 
