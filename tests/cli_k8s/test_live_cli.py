@@ -78,23 +78,24 @@ def test_a_first_deploy_apply_brings_up_a_fresh_cluster_and_reconcile_finds_it_i
             "builtin",
         )
     )
-    deployed = result(
-        gtc(
-            tmp_path,
-            "deploy",
-            "--env",
-            "prod",
-            "--bundle",
-            str(BUNDLE),
-            "--customer-id",
-            "acme",
-            "--idempotency-key",
-            "hello-1",
-            "--apply",
-            "--kubeconfig",
-            kube,
-        )
+    deploy_run = gtc(
+        tmp_path,
+        "deploy",
+        "--env",
+        "prod",
+        "--bundle",
+        str(BUNDLE),
+        "--customer-id",
+        "acme",
+        "--idempotency-key",
+        "hello-1",
+        "--apply",
+        "--kubeconfig",
+        kube,
     )
+    deployed = result(deploy_run)
+    # The rollout wait's status line is for terminals only: nothing on a piped stderr.
+    assert deploy_run.stderr == ""
     assert deployed["status"] == "routed"
     assert deployed["applied"] == {"env_level_objects": 12, "worker": "rolled-out"}
     worker = cluster.emulator.object(

@@ -120,6 +120,11 @@ def test_a_dry_run_and_a_diff_persist_nothing_and_are_not_audited(
     run(ctx, emulator)
     put_env(ctx, archived_env())
     before = objects(emulator)
+    emulator.emulator.reset_counters()
+    pruning = run(ctx, emulator, dry_run=True)
+    assert pruning["pruned_count"] == 2
+    assert emulator.emulator.requests_by_verb().get("delete", 0) == 0
+    assert objects(emulator) == before
     report = live.diff(ctx, ENV_ID, kubeconfig=emulator.kubeconfig, connect=connect)
     assert report["changed"] is True
     assert {(p["kind"], p["name"]) for p in report["pruned"]} == {

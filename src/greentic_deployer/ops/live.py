@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
-from greentic_deployer.ops.live_target import Connection, LiveTarget, bind_identity, resolve_target
+from greentic_deployer.ops.live_target import (
+    Connect,
+    Connection,
+    LiveTarget,
+    bind_identity,
+    resolve_target,
+)
 from greentic_deployer.spec.errors import ConflictError, GreenticError
 
 if TYPE_CHECKING:
@@ -70,9 +77,9 @@ def reconcile(
     dry_run: bool = False,
     adopt: bool = False,
     concurrency: int = 8,
-    kubeconfig: Any = None,
+    kubeconfig: Path | None = None,
     context: str | None = None,
-    connect: Any = None,
+    connect: Connect | None = None,
 ) -> dict[str, Any]:
     """Apply the env's rendered set and prune its stale workers (store untouched)."""
     from greentic_deployer.packs.k8s import reconcile as engine
@@ -110,9 +117,9 @@ def diff(
     env_id: str,
     *,
     kind: str | None = None,
-    kubeconfig: Any = None,
+    kubeconfig: Path | None = None,
     context: str | None = None,
-    connect: Any = None,
+    connect: Connect | None = None,
 ) -> dict[str, Any]:
     """What a reconcile would create, change (with field paths) and prune; changes nothing."""
     from greentic_deployer.packs.k8s.diff import diff as run_diff
@@ -140,9 +147,9 @@ def apply_revision(
     revision_id: str,
     *,
     kind: str | None = None,
-    kubeconfig: Any = None,
+    kubeconfig: Path | None = None,
     context: str | None = None,
-    connect: Any = None,
+    connect: Connect | None = None,
 ) -> dict[str, Any]:
     """Present revision -> warm (apply the worker, wait); absent -> archive (delete it)."""
     from greentic_deployer.engine.lookup import require_revision
