@@ -9,7 +9,15 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from bench import cli_start, materialize, render, staging, store_growth, store_traffic
+from bench import (
+    cli_start,
+    materialize,
+    reconcile,
+    render,
+    staging,
+    store_growth,
+    store_traffic,
+)
 from bench.report import Row, Settings, print_table
 
 BENCHMARKS: dict[str, Callable[[Settings], list[Row]]] = {
@@ -19,6 +27,7 @@ BENCHMARKS: dict[str, Callable[[Settings], list[Row]]] = {
     "staging": staging.run,
     "render": render.run,
     "materialize": materialize.run,
+    "reconcile": reconcile.run,
 }
 
 
@@ -44,10 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     mode = "quick" if settings.quick else "full"
     print_table(rows, f"greentic-deployer benchmarks ({mode}, {elapsed:.0f} s)")
-    missed = [row for row in rows if row.failed]
-    for row in missed:
-        progress.print(f"[red]bench: budget missed: {row.measure}: {row.detail}[/red]")
-    return 1 if missed else 0
+    failed = [f"{row.bench}: {row.measure}" for row in rows if row.failed]
+    for line in failed:
+        progress.print(f"[bold red]bench: budget FAILED: {line}[/bold red]")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

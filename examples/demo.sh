@@ -42,3 +42,11 @@ echo "  store:      $STORE  (e.g. $GTC op --store-root $STORE env show local)"
 echo "  manifests:  $MANIFESTS  ($(find "$MANIFESTS" -name '*.yaml' | wc -l) files)"
 echo "  audit log:  $STORE/local/audit/events.jsonl  ($(wc -l < "$STORE/local/audit/events.jsonl") events)"
 echo "  deployment: $DEPLOYMENT"
+
+# The Kubernetes act lives in its own script (its own store and API emulator, stopped on
+# exit); DEMO_K8S=0 skips it.
+if [[ ${DEMO_K8S:-1} != 0 ]]; then
+  echo
+  echo "==> the Kubernetes act (examples/demo_k8s.sh)"
+  bash examples/demo_k8s.sh "$DEMO_DIR/k8s"
+fi

@@ -17,7 +17,8 @@ def test_demo_keeps_its_store_and_manifests_and_says_where(tmp_path: Path) -> No
     stale.parent.mkdir(parents=True)
     stale.write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GREENTIC_")}
-    env.update(DEMO_DIR=str(demo_dir), HOME=str(tmp_path / "home"))
+    # The Kubernetes act has its own end-to-end test (test_demo_k8s.py).
+    env.update(DEMO_DIR=str(demo_dir), HOME=str(tmp_path / "home"), DEMO_K8S="0")
     proc = subprocess.run(
         ["bash", "examples/demo.sh"],
         cwd=REPO,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from greentic_deployer.testing.kube_emulator import KubeEmulator
@@ -27,6 +28,36 @@ async def test_apply_accepts_a_yaml_body(kube: httpx.AsyncClient) -> None:
     response = await kube.patch(
         url_of(configmap("cfg", {})) + "?fieldManager=m",
         content=body.encode(),
+        headers={"Content-Type": APPLY},
+    )
+    assert response.status_code == 201
+    assert response.json()["data"] == {"a": "1"}
+
+
+async def test_a_json_apply_body_is_read_without_the_yaml_parser(
+    kube: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards the bug where every apply paid PyYAML's constructor: half the emulator's CPU."""
+
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a JSON apply body went through the YAML parser")
+
+    monkeypatch.setattr(yaml, "load", refuse)
+    response = await apply(kube, configmap("cfg", {"a": "1"}))
+    assert response.status_code == 201
+    assert response.json()["data"] == {"a": "1"}
+
+
+async def test_a_flow_yaml_apply_body_that_is_not_json_still_applies(
+    kube: httpx.AsyncClient,
+) -> None:
+    body = (
+        b"{apiVersion: v1, kind: ConfigMap, "
+        b"metadata: {name: cfg, namespace: team-a}, data: {a: '1'}}"
+    )
+    response = await kube.patch(
+        url_of(configmap("cfg", {})) + "?fieldManager=m",
+        content=body,
         headers={"Content-Type": APPLY},
     )
     assert response.status_code == 201

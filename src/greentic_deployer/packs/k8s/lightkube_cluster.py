@@ -36,6 +36,7 @@ from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.authentication_v1 import SelfSubjectReview
 from lightkube.resources.authorization_v1 import SelfSubjectAccessReview
 
+from greentic_deployer.packs.k8s.clone import clone
 from greentic_deployer.packs.k8s.cluster import (
     FIELD_MANAGER,
     KINDS,
@@ -352,7 +353,7 @@ class LightkubeCluster:
             else existing.get(existing_key(ref))
         )
         check_ownership(before, env_label(manifest), ref, adopt)
-        body = _RESOURCES[info.kind](copy.deepcopy(dict(manifest)))
+        body = _RESOURCES[info.kind](clone(dict(manifest)))
         live = await self._call(
             "apply",
             ref,

@@ -1,8 +1,9 @@
 """Reconcile: make the cluster match an environment's rendered state, then prune what is stale.
 
 One read per (namespace, kind), one server-side apply per desired object (Namespace first, the
-rest with bounded concurrency), deletes only for objects the read saw and that are stale. A
-failure stops new applies and is raised as `ReconcileFailed`, which carries what was applied.
+rest with bounded concurrency), deletes (with the same bound) only for objects the read saw and
+that are stale. A failure stops new applies or deletes and is raised as `ReconcileFailed`, which
+carries what was applied and pruned.
 """
 
 from __future__ import annotations
@@ -218,6 +219,33 @@ async def apply_desired(
     return results
 
 
+async def prune(
+    cluster: K8sCluster, stale: Sequence[ObjectRef], concurrency: int
+) -> tuple[list[ObjectRef], Exception | None]:
+    """Delete `stale` with bounded concurrency; the first failure stops new deletes.
+
+    Returns what was deleted (in `stale` order) and the first failure, if any.
+    """
+    check_concurrency(concurrency)
+    gate = asyncio.Semaphore(concurrency)
+    deleted: dict[int, ObjectRef] = {}
+    failures: list[Exception] = []
+
+    async def one(index: int, ref: ObjectRef) -> None:
+        async with gate:
+            if failures:
+                return
+            try:
+                await cluster.delete(ref)
+            except Exception as exc:  # the first one is reported; in-flight ones finish
+                failures.append(exc)
+                return
+            deleted[index] = ref
+
+    await asyncio.gather(*(one(i, ref) for i, ref in enumerate(stale)))
+    return [deleted[i] for i in sorted(deleted)], (failures[0] if failures else None)
+
+
 async def reconcile(
     cluster: K8sCluster,
     env: Environment,
@@ -251,18 +279,16 @@ async def reconcile(
     )
 
     stale = stale_objects(desired, existing)
-    pruned: list[ObjectRef] = []
     if dry_run:
         pruned = list(stale)
     else:
-        try:
-            for ref in stale:
-                await cluster.delete(ref)
-                pruned.append(ref)
-        except ClusterError as exc:
+        pruned, failure = await prune(cluster, stale, concurrency)
+        if failure is not None:
+            if not isinstance(failure, ClusterError):
+                raise failure  # a defect, not a cluster answer
             raise ReconcileFailed(
-                exc, _report(desired, results, pruned, dry_run=dry_run), phase="pruning"
-            ) from exc
+                failure, _report(desired, results, pruned, dry_run=dry_run), phase="pruning"
+            ) from failure
 
     if not wait or dry_run:
         return _report(desired, results, pruned, dry_run=dry_run)

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from greentic_deployer.packs.k8s.clone import clone
 from greentic_deployer.testing.kube_emulator import ssa
 from greentic_deployer.testing.kube_emulator.bodies import (
     APPLY,
@@ -132,11 +133,10 @@ class ResourceApi:
         if dry_run:
             return self.store.prepare(target.rt, key, new)
         with self.store.lock:
-            before = self.store.get(key)
+            before = self.store.generation(key)
             stored = self.store.commit(target.rt, key, new, owners)
             if target.rt.plural == "deployments" and (
-                before is None
-                or before["metadata"].get("generation") != stored["metadata"].get("generation")
+                before is None or before != stored["metadata"].get("generation")
             ):
                 self.controller.observe(key[1] or "", key[2])
         return stored
@@ -258,7 +258,7 @@ class ResourceApi:
                     }
                 ],
             )
-        body = copy.deepcopy(object_body(target, data))
+        body = clone(object_body(target, data))
         for field in ("apiVersion", "kind"):
             if field not in body:
                 raise invalid(rt.plural, rt.group, target.name or "", field, "Required value")

@@ -6,9 +6,10 @@ A field is a path of map keys. Maps are merged key by key; lists and scalars are
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
+
+from greentic_deployer.packs.k8s.clone import clone
 
 Path = tuple[str, ...]
 Owners = dict[str, set[Path]]
@@ -91,7 +92,8 @@ def set_path(obj: dict[str, Any], path: Path, value: Any) -> None:
             child = {}
             obj[part] = child
         obj = child
-    obj[path[-1]] = copy.deepcopy(value)
+    # Leaves are mostly scalars: copy only containers.
+    obj[path[-1]] = clone(value) if isinstance(value, (dict, list)) else value
 
 
 def delete_path(obj: dict[str, Any], path: Path) -> None:
@@ -130,7 +132,7 @@ def apply(
     force: bool,
 ) -> tuple[dict[str, Any], Owners]:
     """Merge an applied configuration into `live`; raises ApplyConflict unless `force`."""
-    base: dict[str, Any] = copy.deepcopy(live) if live is not None else {}
+    base: dict[str, Any] = clone(live) if live is not None else {}
     applied = leaf_paths(config)
     conflicts: list[FieldConflict] = []
     new_owners: Owners = {m: set(p) for m, p in owners.items()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 import uuid
 from collections import deque
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from greentic_deployer.packs.k8s.clone import clone
 from greentic_deployer.testing.kube_emulator.resources import ResourceType
 from greentic_deployer.testing.kube_emulator.ssa import Owners
 
@@ -69,7 +69,13 @@ class Store:
         """A deep copy of the stored object, or None."""
         with self.lock:
             obj = self.objects.get(key)
-            return copy.deepcopy(obj) if obj is not None else None
+            return clone(obj) if obj is not None else None
+
+    def generation(self, key: Key) -> int | None:
+        """The stored object's metadata.generation (None when absent), without copying it."""
+        with self.lock:
+            obj = self.objects.get(key)
+            return None if obj is None else obj["metadata"].get("generation")
 
     def owners_of(self, key: Key) -> Owners:
         """A copy of the field ownership of one object (empty when absent)."""
@@ -87,7 +93,7 @@ class Store:
                 ),
                 key=lambda k: (k[1] or "", k[2]),
             )
-            found = [copy.deepcopy(self.objects[k]) for k in keys]
+            found = [clone(self.objects[k]) for k in keys]
         return iter(found)
 
     def keys_in_namespace(self, namespace: str) -> list[Key]:
@@ -111,7 +117,7 @@ class Store:
         """What `commit` would store (server metadata carried over), without storing it."""
         with self.lock:
             old = self.objects.get(key)
-            new = copy.deepcopy(new)
+            new = clone(new)
             meta = new.setdefault("metadata", {})
             new["apiVersion"] = rt.api_version
             new["kind"] = rt.kind
@@ -156,14 +162,14 @@ class Store:
             new_owners = owners if owners is not None else self.owners.get(key, {})
             new_owners = {m: set(p) for m, p in new_owners.items() if p}
             if old is not None and old == new and self.owners.get(key, {}) == new_owners:
-                return copy.deepcopy(old)
+                return clone(old)
             self.rv += 1
             new["metadata"]["resourceVersion"] = str(self.rv)
             self.objects[key] = new
             self.by_resource.setdefault(key[0], set()).add(key)
             self.owners[key] = new_owners
             self._emit("ADDED" if old is None else "MODIFIED", key, new, old)
-            return copy.deepcopy(new)
+            return clone(new)
 
     def remove(self, key: Key) -> dict[str, Any] | None:
         """Delete one object; the DELETED event carries a fresh resourceVersion."""
@@ -174,10 +180,10 @@ class Store:
                 return None
             self.by_resource[key[0]].discard(key)
             self.rv += 1
-            gone = copy.deepcopy(old)
+            gone = clone(old)
             gone["metadata"]["resourceVersion"] = str(self.rv)
             self._emit("DELETED", key, gone, old)
-            return copy.deepcopy(gone)
+            return clone(gone)
 
     def events_after(self, rv: int) -> tuple[list[Event], bool]:
         """Events newer than `rv`, and whether `rv` is still inside the kept history."""
