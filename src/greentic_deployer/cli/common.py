@@ -29,7 +29,12 @@ def op_context(opts: GlobalOptions) -> OpContext:
     from greentic_deployer.ops.context import OpContext
     from greentic_deployer.store.local import LocalFileStore, default_root
 
-    return OpContext(store=LocalFileStore(opts.store_root or default_root()))
+    store = LocalFileStore(opts.store_root or default_root())
+    if opts.dry_run:
+        from greentic_deployer.store.dry_run import DryRunStore
+
+        return OpContext(store=DryRunStore(store), dry_run=True)
+    return OpContext(store=store)
 
 
 def payload_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -19,10 +19,20 @@ def _line(value: dict[str, Any]) -> str:
 
 def emit_success(noun: str, verb: str, result: Any, options: GlobalOptions) -> None:
     """Print the success envelope (or the human rendering with `--output text`)."""
-    if options.output == "text":
-        from greentic_deployer.cli.text import print_result
+    if options.dry_run and not options.schema:
+        from greentic_deployer.cli.dry_run import mark_dry_run
 
-        print_result(noun, verb, result)
+        result = mark_dry_run(noun, verb, result)
+    if options.output == "text":
+        from greentic_deployer.cli.text_views import print_view
+
+        print_view(noun, verb, result)
+        return
+    if options.output == "name" and not options.schema:
+        from greentic_deployer.cli.output_name import primary_ids
+
+        sys.stdout.write("".join(f"{rid}\n" for rid in primary_ids(noun, verb, result)))
+        sys.stdout.flush()
         return
     sys.stdout.write(_line({"op": verb, "noun": noun, "result": result}) + "\n")
     sys.stdout.flush()

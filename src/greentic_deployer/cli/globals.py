@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 VALUE_FLAGS = ("--store-root", "--answers", "--output")
-BOOL_FLAGS = ("--schema",)
-OUTPUT_FORMATS = ("json", "text")
+BOOL_FLAGS = ("--schema", "--dry-run")
+# The one list of `--output` values: the option's check and the flag hoisting both read it.
+OUTPUT_FORMATS = ("json", "text", "name")
 
 
 @dataclass
@@ -18,6 +19,7 @@ class GlobalOptions:
     answers: Path | None = None
     schema: bool = False
     output: str = "json"
+    dry_run: bool = False
 
 
 def hoist_global_flags(argv: list[str]) -> list[str]:

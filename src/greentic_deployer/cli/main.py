@@ -16,9 +16,10 @@ from greentic_deployer.cli import (
     env,
     env_packs,
     revisions,
+    status,
     traffic,
 )
-from greentic_deployer.cli.globals import GlobalOptions, hoist_global_flags
+from greentic_deployer.cli.globals import OUTPUT_FORMATS, GlobalOptions, hoist_global_flags
 
 app = typer.Typer(
     name="greentic-deployer",
@@ -55,13 +56,25 @@ def op_callback(
         bool, typer.Option("--schema", help="Print the verb's input schema; touches nothing.")
     ] = False,
     output: Annotated[
-        str, typer.Option("--output", help="json (default, one line) or text (tables).")
+        str,
+        typer.Option(
+            "--output",
+            help="json (default, one line), text (tables) or name (the result's id only).",
+        ),
     ] = "json",
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Compute and print a mutating verb's result; write nothing."
+        ),
+    ] = False,
 ) -> None:
     """Global flags may also appear after the noun and verb."""
-    if output not in ("json", "text"):
-        raise typer.BadParameter("expected json or text", param_hint="--output")
-    ctx.obj = GlobalOptions(store_root=store_root, answers=answers, schema=schema, output=output)
+    if output not in OUTPUT_FORMATS:
+        raise typer.BadParameter("expected " + ", ".join(OUTPUT_FORMATS), param_hint="--output")
+    ctx.obj = GlobalOptions(
+        store_root=store_root, answers=answers, schema=schema, output=output, dry_run=dry_run
+    )
 
 
 op_app.add_typer(env.app, name="env")
@@ -71,6 +84,7 @@ op_app.add_typer(revisions.app, name="revisions")
 op_app.add_typer(traffic.app, name="traffic")
 op_app.add_typer(credentials.app, name="credentials")
 deploy.register(op_app)
+status.register(op_app)
 app.add_typer(op_app, name="op")
 # `dev` costs only typer at start-up: its command imports the emulator (uvicorn) when run.
 app.add_typer(dev.app, name="dev")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -11,16 +12,36 @@ from greentic_deployer.cli.envelope import run_verb
 from greentic_deployer.cli.verbs import P, PayloadVerb, PositionalVerb
 
 
-def run_payload_verb(ctx: typer.Context, entry: PayloadVerb[P], inline: dict[str, Any]) -> None:
-    """Resolve the payload (inline xor `--answers`), validate it, run the entry's handler."""
+def run_payload_verb(
+    ctx: typer.Context,
+    entry: PayloadVerb[P],
+    inline: dict[str, Any],
+    *,
+    bundle: str | None = None,
+    before: Callable[[dict[str, Any]], None] | None = None,
+) -> None:
+    """Resolve the payload (inline xor `--answers`), validate it, run the entry's handler.
+
+    Id prefixes and bundle ids in the payload become full ids first; `bundle` (`--bundle`)
+    names the deployment by its bundle id; `before` sees the resolved payload (e.g. to ask
+    for confirmation) and may refuse by raising.
+    """
     opts = options(ctx)
 
     def action() -> Any:
+        from greentic_deployer.cli.resolve_ids import bundle_to_deployment, resolve_payload_ids
         from greentic_deployer.ops.answers_file import parse_payload, resolve_payload
 
+        op = op_context(opts)
+        if bundle is not None:
+            _bundle_xor_deployment(inline.get("deployment_id"), opts.answers)
+            inline["deployment_id"] = bundle_to_deployment(op, inline.get("environment_id"), bundle)
         data = resolve_payload(inline, opts.answers, required_inline=entry.required_inline)
+        resolve_payload_ids(op, entry.noun, entry.verb, data)
+        if before is not None:
+            before(data)
         model, handler = entry.load()
-        return handler(op_context(opts), parse_payload(model, data))
+        return handler(op, parse_payload(model, data))
 
     run_verb(
         entry.noun,
@@ -49,3 +70,54 @@ def run_positional_verb(ctx: typer.Context, entry: PositionalVerb, *args: Any, *
         return entry.handler()(op_context(opts), *args, **kw)
 
     run_verb(noun, verb, opts, action, schema=lambda: positional_schema(entry.schema_text))
+
+
+def run_deployment_verb(
+    ctx: typer.Context,
+    entry: PositionalVerb,
+    environment_id: str | None,
+    deployment: str | None,
+    bundle: str | None,
+    *,
+    before: Callable[[str, str], None] | None = None,
+) -> None:
+    """A positional `<env> --deployment ID|--bundle ID` verb; the id is resolved first.
+
+    `before(env_id, deployment_id)` runs after resolution (e.g. a confirmation prompt).
+    """
+    from greentic_deployer.cli.common import positional_schema, require
+
+    noun, verb = entry.noun, entry.verb
+    opts = options(ctx)
+    require(opts, **{"argument 1": environment_id, "--deployment": deployment or bundle})
+
+    def action() -> Any:
+        from greentic_deployer.cli.resolve_ids import bundle_to_deployment, resolve_deployment_arg
+        from greentic_deployer.spec.errors import InvalidArgumentError
+
+        if opts.answers is not None:
+            raise InvalidArgumentError(
+                "--answers", f"`{noun} {verb}` takes no payload file; pass its arguments instead"
+            )
+        assert environment_id is not None
+        op = op_context(opts)
+        if bundle is not None:
+            _bundle_xor_deployment(deployment, None)
+            target = bundle_to_deployment(op, environment_id, bundle)
+        else:
+            assert deployment is not None
+            target = resolve_deployment_arg(op, environment_id, deployment)
+        if before is not None:
+            before(environment_id, target)
+        return entry.handler()(op, environment_id, target)
+
+    run_verb(noun, verb, opts, action, schema=lambda: positional_schema(entry.schema_text))
+
+
+def _bundle_xor_deployment(deployment: object, answers: object) -> None:
+    from greentic_deployer.spec.errors import InvalidArgumentError
+
+    if deployment is not None:
+        raise InvalidArgumentError("--bundle", "give --deployment or --bundle, not both")
+    if answers is not None:
+        raise InvalidArgumentError("--bundle", "give either inline flags or --answers, not both")

@@ -32,7 +32,9 @@ def _rows_table(title: str, rows: list[dict[str, Any]]) -> Table:
         columns.extend(k for k in row if k not in columns)
     table = Table(title=title, title_justify="left")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        # An id folded over two lines cannot be copied; ids never wrap.
+        ids = column.endswith("_id") or column.endswith("_ids")
+        table.add_column(column, overflow="fold", no_wrap=ids)
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     return table
