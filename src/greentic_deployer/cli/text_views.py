@@ -73,10 +73,8 @@ def status_tree(result: dict[str, Any]) -> Tree:
     if not bindings:
         packs.add(Text("none bound", style="dim"))
     for binding in bindings:
-        packs.add(
-            f"{binding['slot']}: {binding['kind']}  ({binding['pack_ref']}, "
-            f"generation {binding['generation']})"
-        )
+        ref = "" if binding["pack_ref"] == binding["kind"] else f"  ref {binding['pack_ref']}"
+        packs.add(f"{binding['slot']}: {binding['kind']}{ref}  generation {binding['generation']}")
     return tree
 
 
