@@ -16,10 +16,9 @@ from greentic_deployer.cli import (
     env,
     env_packs,
     revisions,
-    status,
     traffic,
 )
-from greentic_deployer.cli.globals import OUTPUT_FORMATS, GlobalOptions, hoist_global_flags
+from greentic_deployer.cli.globals import GlobalOptions, hoist_global_flags
 
 app = typer.Typer(
     name="greentic-deployer",
@@ -70,6 +69,8 @@ def op_callback(
     ] = False,
 ) -> None:
     """Global flags may also appear after the noun and verb."""
+    from greentic_deployer.cli.globals import OUTPUT_FORMATS
+
     if output not in OUTPUT_FORMATS:
         raise typer.BadParameter("expected " + ", ".join(OUTPUT_FORMATS), param_hint="--output")
     ctx.obj = GlobalOptions(
@@ -84,7 +85,16 @@ op_app.add_typer(revisions.app, name="revisions")
 op_app.add_typer(traffic.app, name="traffic")
 op_app.add_typer(credentials.app, name="credentials")
 deploy.register(op_app)
-status.register(op_app)
+
+
+def _register_status() -> None:
+    # A top-level verb like `deploy`; registered apart from the noun imports above.
+    from greentic_deployer.cli import status
+
+    status.register(op_app)
+
+
+_register_status()
 app.add_typer(op_app, name="op")
 # `dev` costs only typer at start-up: its command imports the emulator (uvicorn) when run.
 app.add_typer(dev.app, name="dev")
