@@ -49,7 +49,9 @@ def _refused(
         else:
             stage(image, revision_dir, limits=limits)
     assert not revision_dir.exists()
-    assert revision_dir.parent.is_dir()  # only the revision's own directory is removed
+    # Staging created `revisions/` too, so it goes; nothing above it is touched.
+    assert not revision_dir.parent.exists()
+    assert revision_dir.parent.parent.is_dir()
     return str(info.value)
 
 

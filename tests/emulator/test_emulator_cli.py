@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -57,23 +58,21 @@ def test_dev_kube_emulator_serves_until_signalled(tmp_path: Path, sig: signal.Si
 
 
 def test_dev_kube_emulator_reports_a_busy_port(tmp_path: Path) -> None:
-    first = start("--kubeconfig", str(tmp_path / "a"))
-    try:
-        port = printed(first)["url"].rsplit(":", 1)[1]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
         second = subprocess.run(
-            [CLI, "dev", "kube-emulator", "--port", port, "--kubeconfig", str(tmp_path / "b")],
+            [CLI, "dev", "kube-emulator", "--port", str(port), "--kubeconfig", str(tmp_path / "b")],
             capture_output=True,
             text=True,
             timeout=30,
             check=False,
         )
-        assert second.returncode == 1
-        assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
-        assert "Traceback" not in second.stderr
-        assert not (tmp_path / "b").exists()
-    finally:
-        first.send_signal(signal.SIGINT)
-        first.wait(timeout=10)
+    assert second.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert not (tmp_path / "b").exists()
 
 
 def test_the_rest_of_the_cli_does_not_import_the_emulator() -> None:

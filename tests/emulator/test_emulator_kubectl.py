@@ -150,6 +150,15 @@ def test_scale_changes_the_replicas_and_the_rollout_follows(
     assert "successfully rolled out" in done.stdout
 
 
+def test_get_prints_the_columns_a_cluster_prints(cluster: tuple[RunningEmulator, Path]) -> None:
+    running, _ = cluster
+    listed = kubectl(running, "get", "deployments", "-n", NS)
+    header, *rows = listed.stdout.splitlines()
+    assert header.split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    router = next(r.split() for r in rows if r.startswith(f"{ROUTER} "))
+    assert router[1:4] == ["3/3", "3", "3"]
+
+
 def test_delete_removes_everything_applied(cluster: tuple[RunningEmulator, Path]) -> None:
     running, manifests = cluster
     # Runs last in the module: it tears the applied env down. As in a real cluster, the

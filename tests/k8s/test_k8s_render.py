@@ -252,7 +252,7 @@ def test_router_deployment_details(env: Environment) -> None:
     (container,) = pod["containers"]
     assert container["name"] == "router"
     assert container["image"] == "ghcr.io/greenticai/greentic-start-distroless:latest"
-    assert container["args"] == ["start", "--env", "staging"]
+    assert container["args"] == ["start", "--env=staging"]
     assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
     assert _env(container) == {
         "GREENTIC_ENV_ID": "staging",
@@ -364,7 +364,7 @@ def test_worker_details(env: Environment) -> None:
     (container,) = _pod(worker)["containers"]
     assert container["name"] == "worker"
     assert container["image"] == "r.local/start:1"
-    assert container["args"] == ["start", "--env", "staging"]
+    assert container["args"] == ["start", "--env=staging"]
     revision = env.revision(B_READY)
     assert revision is not None
     assert _env(container) == {
@@ -388,17 +388,16 @@ def test_cloudflared_adds_worker_flags_only(env: Environment) -> None:
     worker = _by_name(objects, "Deployment", worker_name(A_READY))
     assert _pod(worker)["containers"][0]["args"] == [
         "start",
-        "--env",
-        "staging",
+        "--env=staging",
         "--cloudflared",
         "on",
         "--cloudflared-binary",
         "/usr/local/bin/cloudflared",
     ]
-    assert _pod(objects[3])["containers"][0]["args"] == ["start", "--env", "staging"]
+    assert _pod(objects[3])["containers"][0]["args"] == ["start", "--env=staging"]
     for tunnel in ("off", "none"):
         plain = render_environment(env, {"tunnel": tunnel})
-        assert _pod(plain[13])["containers"][0]["args"] == ["start", "--env", "staging"]
+        assert _pod(plain[13])["containers"][0]["args"] == ["start", "--env=staging"]
 
 
 def test_dev_store_secret_init_container_and_hash(env: Environment) -> None:

@@ -142,7 +142,7 @@ def splits(draw: st.DrawFn) -> TrafficSplit:
         draw(ulids),
         draw(st.lists(st.tuples(ulids, st.integers(0, 2**32 - 1)), max_size=6)),
         bundle_id=draw(texts),
-        env_id=draw(st.from_regex(r"[A-Za-z0-9._-]{1,12}", fullmatch=True)),
+        env_id=draw(st.from_regex(r"[A-Za-z0-9._][A-Za-z0-9._-]{0,11}", fullmatch=True)),
         generation=draw(st.integers(0, 2**64 - 1)),
         updated_by=draw(texts),
         idempotency_key=draw(texts),

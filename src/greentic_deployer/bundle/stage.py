@@ -5,11 +5,14 @@ Layout written under `revisions/<rid>/`:
   bundle/…                   hardened extraction of that copy
   pack-list.lock             PackListLock of the pinned packs
   pack-configs/<pack>.json   PackConfig docs materialized from bundle/state/pack-configs/
-Any failure after the directory is created removes it entirely.
+Any failure after the directory is created removes it entirely, together with `revisions/`
+when this call created that too; a directory that already existed is never touched.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import shutil
 import stat
@@ -60,6 +63,8 @@ class StagedBundle:
     pack_list_lock_ref: str
     pack_config_refs: list[str]
     manifest: dict[str, Any]
+    # True when staging also created `revisions/`, so a later clean-up may remove it again.
+    created_revisions_dir: bool = False
 
 
 def stage_bundle(
@@ -84,10 +89,11 @@ def stage_bundle(
         )
     max_source_bytes = limits.max_total_bytes + SOURCE_SLACK_BYTES
     _check_source(source, max_source_bytes)
-    _create_revision_dir(revision_dir)
+    # Raises before creating anything when the directory exists: it belongs to someone else.
+    created_parent = _create_revision_dir(revision_dir)
     try:
         try:
-            return _stage_into(
+            staged = _stage_into(
                 source,
                 revision_dir,
                 env_id=env_id,
@@ -99,9 +105,18 @@ def stage_bundle(
         except OSError as exc:
             raise BundleIOError(str(revision_dir), exc) from exc
     except BaseException:
-        # Whatever went wrong, a half-staged revision must not survive.
-        shutil.rmtree(revision_dir, ignore_errors=True)
+        # Whatever went wrong, the half-staged revision this call created must not survive.
+        remove_staged_dir(revision_dir, created_parent=created_parent)
         raise
+    return dataclasses.replace(staged, created_revisions_dir=created_parent)
+
+
+def remove_staged_dir(revision_dir: Path, *, created_parent: bool) -> None:
+    """Remove a revision directory that staging created (and `revisions/` if it created that)."""
+    shutil.rmtree(revision_dir, ignore_errors=True)
+    if created_parent:
+        with contextlib.suppress(OSError):
+            revision_dir.parent.rmdir()  # only succeeds when nothing else was staged meanwhile
 
 
 def _stage_into(
@@ -176,15 +191,32 @@ def _check_source(source: Path, max_bytes: int) -> None:
         )
 
 
-def _create_revision_dir(revision_dir: Path) -> None:
+def _create_revision_dir(revision_dir: Path) -> bool:
+    """Create the new revision directory; True when `revisions/` had to be created too."""
     if revision_dir.exists() or revision_dir.is_symlink():
         raise ConflictError(f"revision directory {str(revision_dir)!r} already exists")
-    revision_dir.parent.mkdir(parents=True, exist_ok=True)
+    parent = revision_dir.parent
+    created_parent = False
+    if not parent.is_dir():
+        try:
+            parent.mkdir(parents=True)
+            created_parent = True
+        except FileExistsError:
+            pass  # another stager made it first: it is shared, never ours to remove
     try:
         revision_dir.mkdir()
     except FileExistsError:
         # Lost a race with another stager: the directory is theirs, never ours to remove.
+        if created_parent:
+            with contextlib.suppress(OSError):
+                parent.rmdir()
         raise ConflictError(f"revision directory {str(revision_dir)!r} already exists") from None
+    except BaseException:
+        if created_parent:
+            with contextlib.suppress(OSError):
+                parent.rmdir()
+        raise
+    return created_parent
 
 
 def _copy_source(source: Path, target: Path, max_bytes: int) -> None:

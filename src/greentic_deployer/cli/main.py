@@ -8,17 +8,9 @@ from typing import Annotated
 
 import typer
 
-from greentic_deployer.cli import (
-    bundles,
-    credentials,
-    deploy,
-    dev,
-    env,
-    env_packs,
-    revisions,
-    traffic,
-)
+from greentic_deployer.cli import bundles, credentials, deploy, env, env_packs, revisions, traffic
 from greentic_deployer.cli.globals import GlobalOptions, hoist_global_flags
+from greentic_deployer.cli.warnings_edge import clean_env_pack_warnings
 
 app = typer.Typer(
     name="greentic-deployer",
@@ -96,14 +88,24 @@ def _register_status() -> None:
 
 _register_status()
 app.add_typer(op_app, name="op")
-# `dev` costs only typer at start-up: its command imports the emulator (uvicorn) when run.
-app.add_typer(dev.app, name="dev")
+
+
+def _register_dev() -> None:
+    # Imported here, apart from the `op` wiring: `dev` costs only typer at start-up, and its
+    # command imports the emulator (uvicorn) when it runs.
+    from greentic_deployer.cli import dev
+
+    app.add_typer(dev.app, name="dev")
+
+
+_register_dev()
 
 
 def run() -> None:
     """Console-script entry point."""
     argv = hoist_global_flags(sys.argv[1:])
-    app(args=argv, prog_name=Path(sys.argv[0]).name or "greentic-deployer")
+    with clean_env_pack_warnings():
+        app(args=argv, prog_name=Path(sys.argv[0]).name or "greentic-deployer")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from greentic_deployer.spec.bundle import (
 )
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
-from greentic_deployer.spec.ids import parse_ulid
+from greentic_deployer.spec.ids import check_identifier, parse_ulid
 from greentic_deployer.spec.local import LOCAL_ENV_ID
 
 LOCAL_DEFAULT_CUSTOMER = "local-dev"
@@ -36,9 +36,7 @@ def resolve_customer_id(env_id: str, customer_id: str | None) -> str:
             f"required for environment `{env_id}` (only `local` defaults to "
             f"`{LOCAL_DEFAULT_CUSTOMER}`)",
         )
-    if not customer_id.strip():
-        raise InvalidArgumentError("customer_id", "must not be blank", customer_id)
-    return customer_id
+    return check_identifier(customer_id, "customer_id")
 
 
 def _overrides(value: ConfigOverridesInput | None) -> dict[str, dict[str, Any]] | None:

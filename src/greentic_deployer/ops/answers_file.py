@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from greentic_deployer.spec.errors import GreenticError, InvalidArgumentError
+from greentic_deployer.spec.json_bounds import NestingTooDeepError, check_nesting, loads_bounded
 from greentic_deployer.spec.parse import describe_validation_error
+from greentic_deployer.store.files import MAX_DOCUMENT_BYTES, FileRefusedError, read_regular_file
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -27,38 +29,52 @@ class PayloadIoError(GreenticError):
 
 
 def load_answers_file(path: Path) -> Any:
-    """Read `.json` as JSON, `.yaml`/`.yml` as YAML, anything else JSON then YAML."""
+    """Read `.json` as JSON, `.yaml`/`.yml` as YAML, anything else JSON then YAML.
+
+    The path must name a regular file (a FIFO or device is refused, never read); nesting and
+    YAML alias expansion are bounded while parsing.
+    """
+    label = f"--answers file {str(path)!r}"
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_regular_file(path, max_bytes=MAX_DOCUMENT_BYTES, follow_symlinks=True)
+        text = raw.decode("utf-8")
     except FileNotFoundError as exc:
-        raise PayloadIoError(f"--answers file {str(path)!r} does not exist") from exc
+        raise PayloadIoError(f"{label} does not exist") from exc
+    except FileRefusedError as exc:
+        raise PayloadIoError(f"{label} {exc.problem}") from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise PayloadIoError(f"--answers file {str(path)!r} cannot be read: {exc}") from exc
+        raise PayloadIoError(f"{label} cannot be read: {exc}") from exc
     suffix = path.suffix.lower()
     if suffix == ".json":
         return _json(text, path)
     if suffix in (".yaml", ".yml"):
         return _yaml(text, path)
     try:
-        return json.loads(text)
+        return loads_bounded(text)
+    except NestingTooDeepError as exc:
+        raise AnswersParseError(f"{path}: invalid JSON: {exc}") from exc
     except json.JSONDecodeError:
         return _yaml(text, path)
 
 
 def _json(text: str, path: Path) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return loads_bounded(text)
+    except ValueError as exc:  # JSONDecodeError or NestingTooDeepError
         raise AnswersParseError(f"{path}: invalid JSON: {exc}") from exc
 
 
 def _yaml(text: str, path: Path) -> Any:
     import yaml
 
+    from greentic_deployer.spec.yaml_bounds import load_yaml_bounded
+
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        value = load_yaml_bounded(text)
+        check_nesting(value)
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: the nesting/alias bounds
         raise AnswersParseError(f"{path}: invalid YAML: {exc}") from exc
+    return value
 
 
 def resolve_payload(

@@ -8,12 +8,14 @@ from typing import Any, TypeVar
 
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.spec.documents import AuditEvent
-from greentic_deployer.spec.errors import GreenticError, NotYetImplementedError
+from greentic_deployer.spec.errors import GreenticError, NotYetImplementedError, shorten
 from greentic_deployer.store.audit import build_audit_event
 from greentic_deployer.store.errors import AuditError, CommittedAfterSaveError
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
+# How much of an unexpected exception's text an audit line keeps.
+MAX_INTERNAL_DETAIL = 500
 
 
 def _committed(exc: BaseException) -> bool:
@@ -46,6 +48,17 @@ def audited(
             outcome = {"outcome": "error", "kind": exc.kind, "message": exc.message}
         _append(ctx, env_id, noun, verb, target, outcome, idempotency_key, None, None, exc)
         raise
+    except Exception as exc:
+        # An unexpected failure is still a failed attempt on the environment: record it the
+        # way the envelope reports it, then let the envelope turn it into its error line.
+        detail = shorten(str(exc), MAX_INTERNAL_DETAIL)
+        outcome = {
+            "outcome": "error",
+            "kind": "store",
+            "message": f"internal error: {type(exc).__name__}: {detail}",
+        }
+        _append(ctx, env_id, noun, verb, target, outcome, idempotency_key, None, None, exc)
+        raise
     if audit_success:
         previous, new = generations(result) if generations else (None, None)
         _append(ctx, env_id, noun, verb, target, {"outcome": "ok"}, idempotency_key, previous, new)
@@ -71,7 +84,7 @@ def _append(
     idempotency_key: str | None,
     previous: int | None,
     new: int | None,
-    failure: GreenticError | None = None,
+    failure: BaseException | None = None,
 ) -> None:
     committed = failure is None or _committed(failure)
     # A verb that failed before its environment existed has nowhere to be audited.

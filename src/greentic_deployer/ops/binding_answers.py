@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath
 from typing import Any
 
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.spec.errors import ConflictError
+from greentic_deployer.spec.json_bounds import loads_bounded
+from greentic_deployer.store.files import MAX_DOCUMENT_BYTES, FileRefusedError, read_regular_file
 
 
 def load_binding_answers(ctx: OpContext, env_id: str, answers_ref: str) -> Any:
@@ -20,6 +21,14 @@ def load_binding_answers(ctx: OpContext, env_id: str, answers_ref: str) -> Any:
         )
     path = ctx.store.read_env_relative(env_id, answers_ref, "answers_ref")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # Containment already resolved any symlink; the target must be a regular file
+        # (a FIFO or device would block the read forever).
+        raw = read_regular_file(path, max_bytes=MAX_DOCUMENT_BYTES)
+    except FileRefusedError as exc:
+        raise ConflictError(f"answers_ref `{answers_ref}` {exc.problem}") from exc
+    except OSError as exc:
+        raise ConflictError(f"answers_ref `{answers_ref}` cannot be read: {exc}") from exc
+    try:
+        return loads_bounded(raw)
+    except ValueError as exc:  # bad UTF-8/JSON or nesting past the bound
         raise ConflictError(f"answers_ref `{answers_ref}` is not readable JSON: {exc}") from exc

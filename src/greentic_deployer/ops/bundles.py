@@ -22,8 +22,7 @@ from greentic_deployer.spec.bundle import (
     default_revenue_share,
 )
 from greentic_deployer.spec.environment import Environment
-from greentic_deployer.spec.errors import InvalidArgumentError
-from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_ulid
+from greentic_deployer.spec.ids import check_identifier, new_ulid, parse_env_id, parse_ulid
 from greentic_deployer.store.audit import redact_config_overrides
 
 NOUN = "bundles"
@@ -57,8 +56,7 @@ def add_deployment(
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """The audited `bundles add` use-case on already-parsed values."""
-    if not bundle_id.strip():
-        raise InvalidArgumentError("bundle_id", "must not be empty or whitespace", bundle_id)
+    check_identifier(bundle_id, "bundle_id")
     customer = engine.resolve_customer_id(env_id, customer_id)
     deployment_id = new_ulid()
     now = ctx.now()

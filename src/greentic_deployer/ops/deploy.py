@@ -22,7 +22,12 @@ from greentic_deployer.ops.traffic import set_entries
 from greentic_deployer.spec.bundle import BundleDeployment, RevenueShareEntry, RouteBinding
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidArgumentError
-from greentic_deployer.spec.ids import new_ulid, parse_env_id, parse_idempotency_key
+from greentic_deployer.spec.ids import (
+    check_identifier,
+    new_ulid,
+    parse_env_id,
+    parse_idempotency_key,
+)
 from greentic_deployer.spec.local import LOCAL_ENV_ID
 from greentic_deployer.spec.traffic import TOTAL_BPS, TrafficEntry
 from greentic_deployer.store.errors import EnvNotFoundError
@@ -139,9 +144,7 @@ def parse_target(ctx: OpContext, request: DeployRequest) -> DeployTarget:
     source = request.bundle_path
     if not source.is_file():
         raise InvalidArgumentError("--bundle", "bundle file does not exist", str(source))
-    bundle_id = request.bundle_id or source.stem
-    if not bundle_id.strip():
-        raise InvalidArgumentError("bundle_id", "must not be empty", bundle_id)
+    bundle_id = check_identifier(request.bundle_id or source.stem, "bundle_id")
     if not ctx.store.exists(env_id):
         raise EnvNotFoundError(
             f"environment `{env_id}` not found under {ctx.store.root}; "
@@ -219,7 +222,7 @@ def stage_files(
         try:
             check_override_packs(config_overrides, staged, target.env, target.existing)
         except BaseException:
-            ctx.store.delete_revision_files(env_id, revision_id)
+            revisions.discard_staged_files(ctx, env_id, revision_id, staged)
             raise
         return staged
 
@@ -284,7 +287,7 @@ def record_revision(
             idempotency_key=key,
         )
     except BaseException:
-        ctx.store.delete_revision_files(env_id, revision_id)
+        revisions.discard_staged_files(ctx, env_id, revision_id, staged)
         if added_here:
             # Nothing was staged into the deployment this deploy created: take it back out.
             with contextlib.suppress(GreenticError):

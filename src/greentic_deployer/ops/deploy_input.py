@@ -11,6 +11,7 @@ from greentic_deployer.ops.deploy import DeployRequest, check_route_binding
 from greentic_deployer.ops.payloads import DeployPayload, revenue_share
 from greentic_deployer.spec.bundle import RouteBinding, TenantSelector
 from greentic_deployer.spec.errors import InvalidArgumentError
+from greentic_deployer.spec.json_bounds import NestingTooDeepError, loads_bounded
 
 
 def parse_override(spec: str, flag: str, *, as_json: bool) -> tuple[str, str, Any]:
@@ -22,9 +23,11 @@ def parse_override(spec: str, flag: str, *, as_json: bool) -> tuple[str, str, An
     if not as_json:
         return pack, key, raw
     try:
-        return pack, key, json.loads(raw)
+        return pack, key, loads_bounded(raw)
     except json.JSONDecodeError as exc:
         raise InvalidArgumentError(flag, f"value is not valid JSON ({exc.msg})", spec) from exc
+    except NestingTooDeepError as exc:
+        raise InvalidArgumentError(flag, f"value is not usable JSON ({exc})", spec) from exc
 
 
 def merge_overrides(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from greentic_deployer.ops.context import OpContext
@@ -14,6 +13,7 @@ from greentic_deployer.spec.ids import parse_env_id
 from greentic_deployer.spec.parse import parse_document
 from greentic_deployer.spec.slots import CORE_SLOTS
 from greentic_deployer.store.errors import CorruptDocumentError, EnvNotFoundError
+from greentic_deployer.store.loading import read_json
 
 
 def doctor(ctx: OpContext, env_id: str) -> dict[str, Any]:
@@ -21,12 +21,15 @@ def doctor(ctx: OpContext, env_id: str) -> dict[str, Any]:
     parse_env_id(env_id)
     env_dir = ctx.store.env_dir(env_id)
     path = env_dir / "environment.json"
-    if not path.is_file():
-        raise EnvNotFoundError.for_env(env_id, ctx.store.root)
-    # Parse without the store's validation so a broken document is diagnosed, not refused.
+    # Parse without the store's validation so a broken document is diagnosed, not refused;
+    # the read itself refuses symlinks, FIFOs and devices like every store read.
     try:
-        env = parse_document(Environment, json.loads(path.read_text()), str(path))
-    except (GreenticError, ValueError) as exc:
+        data = read_json(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise EnvNotFoundError.for_env(env_id, ctx.store.root) from None
+    try:
+        env = parse_document(Environment, data, str(path))
+    except GreenticError as exc:
         raise CorruptDocumentError.at(path, f"cannot be parsed: {exc}") from exc
     bound = [p.slot for p in env.packs]
     report = doctor_bindings(env, ctx.registry)

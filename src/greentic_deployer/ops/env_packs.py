@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic import JsonValue
@@ -12,10 +11,19 @@ from greentic_deployer.engine import bindings as engine
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.payloads import BindingPayload, BindingSlotPayload
-from greentic_deployer.ops.summaries import binding_summary
+from greentic_deployer.ops.summaries import (
+    BINDING_SUMMARY_FIELDS,
+    binding_summary,
+    in_field_order,
+)
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
-from greentic_deployer.spec.ids import parse_env_id, parse_pack_descriptor
+from greentic_deployer.spec.ids import (
+    check_identifier,
+    check_relative_ref,
+    parse_env_id,
+    parse_pack_descriptor,
+)
 from greentic_deployer.spec.slots import CapabilitySlot
 from greentic_deployer.store.idempotency import KeyClaim, request_digest
 
@@ -42,15 +50,10 @@ def parse_slot(value: str) -> CapabilitySlot:
 
 
 def check_answers_ref(value: str | None) -> str | None:
-    """An env-relative path: relative, no `..`, no empty segments."""
+    """An env-relative path whose every `/`-separated segment follows the identifier rule."""
     if value is None:
         return None
-    path = PurePosixPath(value)
-    if not value or path.is_absolute() or ".." in path.parts or "\\" in value:
-        raise InvalidArgumentError(
-            "answers_ref", "must be a relative path inside the environment directory", value
-        )
-    return value
+    return check_relative_ref(value, "answers_ref")
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def _replay(_env: Environment, recorded: JsonValue) -> _BindingResult:
     summary = doc.get("summary")
     generation = summary.get("generation") if isinstance(summary, dict) else None
     return _BindingResult(
-        dict(summary) if isinstance(summary, dict) else {},
+        in_field_order(dict(summary), BINDING_SUMMARY_FIELDS) if isinstance(summary, dict) else {},
         generation if isinstance(generation, int) else None,
         None,
     )
@@ -206,6 +209,5 @@ def _parse(payload: BindingPayload) -> tuple[str, CapabilitySlot, str, str | Non
     env_id = parse_env_id(payload.environment_id)
     slot = parse_slot(payload.slot)
     kind = str(parse_pack_descriptor(payload.kind))
-    if not payload.pack_ref.strip():
-        raise InvalidArgumentError("pack_ref", "must not be empty", payload.pack_ref)
+    check_identifier(payload.pack_ref, "pack_ref")
     return env_id, slot, kind, check_answers_ref(payload.answers_ref)

@@ -80,23 +80,35 @@ def _pointer_request(
     )
 
 
+def discard_staged_files(
+    ctx: OpContext, env_id: str, revision_id: str, staged: StagedBundle
+) -> None:
+    """Remove the files this verb staged (and `revisions/` only when staging created it)."""
+    from greentic_deployer.bundle.stage import remove_staged_dir
+
+    remove_staged_dir(
+        ctx.store.revision_dir(env_id, revision_id),
+        created_parent=staged.created_revisions_dir,
+    )
+
+
 def stage_bundle_files(
     ctx: OpContext, env_id: str, bundle_id: str, revision_id: str, source: Path
 ) -> StagedBundle:
-    """Copy, hash, extract and pin a bundle into the revision's directory; the env is untouched."""
+    """Copy, hash, extract and pin a bundle into a new revision directory; the env is untouched.
+
+    A refusal leaves the store as it was: staging removes only what it created, and an
+    existing revision directory (a live revision's files) is never touched.
+    """
     from greentic_deployer.bundle.stage import stage_bundle
 
-    try:
-        return stage_bundle(
-            source,
-            ctx.store.revision_dir(env_id, revision_id),
-            env_id=env_id,
-            bundle_id=bundle_id,
-            revision_id=revision_id,
-        )
-    except BaseException:
-        ctx.store.delete_revision_files(env_id, revision_id)
-        raise
+    return stage_bundle(
+        source,
+        ctx.store.revision_dir(env_id, revision_id),
+        env_id=env_id,
+        bundle_id=bundle_id,
+        revision_id=revision_id,
+    )
 
 
 def record_staged(
@@ -129,7 +141,7 @@ def record_staged(
         return ctx.store.transact(env_id, lambda env: engine.stage_revision(env, request, now))
     except BaseException:
         # The environment never learned of this revision: leave no orphaned files behind.
-        ctx.store.delete_revision_files(env_id, revision_id)
+        discard_staged_files(ctx, env_id, revision_id, staged)
         raise
 
 

@@ -76,6 +76,31 @@ def revision_summary(revision: Revision) -> dict[str, Any]:
     }
 
 
+TRAFFIC_SUMMARY_FIELDS = (
+    "environment_id",
+    "deployment_id",
+    "bundle_id",
+    "generation",
+    "entries",
+    "has_previous",
+)
+BINDING_SUMMARY_FIELDS = (
+    "environment_id",
+    "slot",
+    "kind",
+    "pack_ref",
+    "generation",
+    "has_previous",
+)
+
+
+def in_field_order(recorded: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """A remembered summary (stored with sorted keys) back in the order the verb prints it."""
+    ordered = {name: recorded[name] for name in fields if name in recorded}
+    ordered.update((name, value) for name, value in recorded.items() if name not in ordered)
+    return ordered
+
+
 def traffic_summary(env_id: str, split: TrafficSplit) -> dict[str, Any]:
     """TrafficSummary."""
     return {

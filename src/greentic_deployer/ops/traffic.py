@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import JsonValue
@@ -19,12 +18,16 @@ from greentic_deployer.engine.errors import (
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.payloads import TrafficEntryPayload, TrafficSetPayload
-from greentic_deployer.ops.summaries import traffic_summary
+from greentic_deployer.ops.summaries import (
+    TRAFFIC_SUMMARY_FIELDS,
+    in_field_order,
+    traffic_summary,
+)
 from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import ConflictError, InvalidArgumentError
 from greentic_deployer.spec.ids import parse_env_id, parse_idempotency_key, parse_ulid
-from greentic_deployer.spec.traffic import TrafficEntry, TrafficSplit
+from greentic_deployer.spec.traffic import TrafficEntry, TrafficSplit, percent_to_bps
 from greentic_deployer.store.idempotency import KeyClaim, KeyReuseError, request_digest
 
 NOUN = "traffic"
@@ -39,18 +42,7 @@ def entry_from_payload(entry: TrafficEntryPayload) -> TrafficEntry:
     if entry.weight_bps is not None:
         return TrafficEntry(revision_id=revision_id, weight_bps=entry.weight_bps)
     assert entry.weight_percent is not None
-    try:
-        percent = Decimal(str(entry.weight_percent))
-    except InvalidOperation as exc:
-        raise InvalidArgumentError("weight_percent", "not a number", entry.weight_percent) from exc
-    if percent < 0 or percent > 100:
-        raise InvalidArgumentError("weight_percent", "must be between 0 and 100", percent)
-    bps = percent * 100
-    if bps != bps.to_integral_value():
-        raise InvalidArgumentError(
-            "weight_percent", "must resolve to a whole number of basis points", percent
-        )
-    return TrafficEntry(revision_id=revision_id, weight_bps=int(bps))
+    return TrafficEntry(revision_id=revision_id, weight_bps=percent_to_bps(entry.weight_percent))
 
 
 def parse_entry_arg(text: str) -> dict[str, object]:
@@ -80,12 +72,9 @@ def parse_entry_arg(text: str) -> dict[str, object]:
     whole = number.partition(".")[0]
     if len(whole.lstrip("0")) > 3:
         raise InvalidArgumentError("weight_percent", "must be between 0 and 100", weight)
+    # The one percent rule, checked here so the error quotes what was typed.
+    percent_to_bps(number, "weight_percent", shown=weight)
     percent = float(number)
-    # The payload carries a float: digits it cannot hold exactly are finer than 0.01 %.
-    if Decimal(number) != Decimal(repr(percent)):
-        raise InvalidArgumentError(
-            "weight_percent", "must resolve to a whole number of basis points", weight
-        )
     return {"revision_id": revision_id, "weight_percent": percent}
 
 
@@ -195,7 +184,11 @@ def set_entries(
         return outcome.environment, result
 
     def replay(_env: Environment, recorded: JsonValue) -> SetResult:
-        summary = dict(recorded) if isinstance(recorded, dict) else {}
+        summary = (
+            in_field_order(dict(recorded), TRAFFIC_SUMMARY_FIELDS)
+            if isinstance(recorded, dict)
+            else {}
+        )
         generation = summary.get("generation")
         return SetResult(summary, generation if isinstance(generation, int) else None, None)
 

@@ -24,13 +24,28 @@ class GreenticError(Exception):
         return self.message
 
 
+# An offending value is quoted at most this long in a message: a 10,000-character id must not
+# flood the terminal or the audit log.
+MAX_QUOTED_CHARS = 80
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters with an ellipsis when longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quote_value(value: object, limit: int = MAX_QUOTED_CHARS) -> str:
+    """`repr(value)`, cut to `limit` characters with an ellipsis when longer."""
+    return shorten(repr(value), limit)
+
+
 class InvalidArgumentError(GreenticError):
-    """Malformed input: names the field and the rule it broke."""
+    """Malformed input: names the field and the rule it broke (the value quoted, truncated)."""
 
     kind = "invalid-argument"
 
     def __init__(self, field: str, rule: str, value: object = None) -> None:
-        shown = "" if value is None else f" (got {value!r})"
+        shown = "" if value is None else f" (got {quote_value(value)})"
         super().__init__(f"{field}: {rule}{shown}")
         self.field = field
         self.rule = rule

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -20,15 +21,70 @@ _CANONICAL_ULID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
 _INSTANCE_ID = re.compile(r"^[a-z0-9-]+$")
 
 
+# The identifier rule (docs/identifiers.md). 128 bytes leaves room for everything the store
+# appends to an id inside one 255-byte file name: `.retired/<id>.<26-char stamp>.<n≤1023>`.
+MAX_ID_BYTES = 128
+# Control characters (C0, DEL, C1), line/paragraph separators and lone surrogates.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})
+
+
+def _check_length(value: str, field: str) -> None:
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_ID_BYTES:
+        raise InvalidArgumentError(
+            field, f"must be at most {MAX_ID_BYTES} bytes in UTF-8 (it has {size})", value
+        )
+
+
+def check_identifier(value: str, field: str) -> str:
+    """The one rule for ids that become paths, labels or process arguments.
+
+    Non-empty (not only whitespace), at most MAX_ID_BYTES of UTF-8, no control characters,
+    and no leading '-' (it would read as an option where the id becomes a process argument).
+    """
+    if not value.strip():
+        raise InvalidArgumentError(field, "must not be empty or blank (whitespace only)", value)
+    _check_length(value, field)
+    for ch in value:
+        if unicodedata.category(ch) in _REFUSED_CATEGORIES:
+            raise InvalidArgumentError(
+                field, f"must not contain control characters (found U+{ord(ch):04X})", value
+            )
+    if value.startswith("-"):
+        raise InvalidArgumentError(
+            field, "must not start with '-' (it would read as a command-line option)", value
+        )
+    return value
+
+
+# A reference is a few identifier segments; this bounds the whole path, echo and all.
+MAX_REF_BYTES = 1024
+
+
+def check_relative_ref(value: str, field: str) -> str:
+    """A relative `/`-separated path: no '.', '..', empty segments or '\\'; each segment an id."""
+    rule = "must be a relative path inside the environment directory"
+    if not value or value.startswith("/") or "\\" in value:
+        raise InvalidArgumentError(field, rule, value)
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_REF_BYTES:
+        raise InvalidArgumentError(field, f"must be at most {MAX_REF_BYTES} bytes (UTF-8)", value)
+    for segment in value.split("/"):
+        if segment in ("", ".", ".."):
+            raise InvalidArgumentError(field, f"{rule} (no empty, '.' or '..' segments)", value)
+        check_identifier(segment, field)
+    return value
+
+
 def parse_env_id(value: str, field: str = "environment_id") -> str:
-    """Check the EnvId rule: non-empty ASCII letters, digits, '.', '-', '_'."""
+    """Check the EnvId rule: the identifier rule, then only ASCII letters, digits, '.', '-', '_'."""
     if not value:
         raise InvalidArgumentError(field, "environment id must not be empty", value)
+    _check_length(value, field)  # first, so a huge id is refused without scanning it
     if not _ENV_ID.fullmatch(value):
         raise InvalidArgumentError(
             field, "environment id may contain only ASCII letters, digits, '.', '-' and '_'", value
         )
-    return value
+    return check_identifier(value, field)
 
 
 def parse_ulid(value: str, field: str = "id") -> str:

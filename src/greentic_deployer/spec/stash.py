@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from greentic_deployer.spec.errors import ConflictError
+from greentic_deployer.spec.json_bounds import loads_bounded
 from greentic_deployer.spec.serde import SpecModel, dumps_compact
 
 INLINE_PREFIX = "inline://"
@@ -35,7 +35,7 @@ def decode_stash(token: str | None, model: type[M], what: str) -> M:
     body = token[len(INLINE_PREFIX) :]
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        return model.model_validate(json.loads(raw))
+        return model.model_validate(loads_bounded(raw))
     except (binascii.Error, ValueError, ValidationError) as exc:
         raise SnapshotMissingError(
             f"previous {what} stash is unreadable (snapshot missing): {exc}"

@@ -2,16 +2,63 @@
 
 from __future__ import annotations
 
+import math
+import re
+from decimal import Decimal
+
 from pydantic import Field
 
 from greentic_deployer.spec.bounds import U32_MAX
 from greentic_deployer.spec.clock import Timestamp
-from greentic_deployer.spec.errors import SpecError, SpecErrorCode, check_schema
+from greentic_deployer.spec.errors import (
+    InvalidArgumentError,
+    SpecError,
+    SpecErrorCode,
+    check_schema,
+)
 from greentic_deployer.spec.ids import EnvId, Ulid
 from greentic_deployer.spec.serde import SpecModel
 
 TRAFFIC_SPLIT_SCHEMA = "greentic.traffic-split.v1"
 TOTAL_BPS = 10_000
+
+
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def percent_to_bps(value: object, field: str = "weight_percent", *, shown: object = None) -> int:
+    """The one percent rule, for `--answers` numbers and inline `N%` text alike.
+
+    A percent is read as an IEEE double, exactly as a JSON or YAML number is, so both forms
+    agree on every numeral (excess digits a double cannot hold are absorbed the same way).
+    It must be finite, within 0..100, and its shortest decimal form a whole number of basis
+    points (0.01 % steps): `12.34` is 1234 bps, `12.345` is refused. Errors quote `shown`
+    (the input as the user typed it) when given.
+    """
+    quoted = value if shown is None else shown
+    out_of_range = InvalidArgumentError(field, "percent must be between 0 and 100", quoted)
+    number: float
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        number = float(value)  # a numeral too big for a double becomes inf: out of range
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any double
+            raise out_of_range from None
+        if not math.isfinite(number):
+            raise InvalidArgumentError(
+                field, "percent must be a finite number (not NaN or Infinity)", quoted
+            )
+    else:
+        raise InvalidArgumentError(field, "percent must be a decimal number", quoted)
+    if not 0 <= number <= 100:
+        raise out_of_range
+    bps = Decimal(repr(number)) * 100
+    if bps != bps.to_integral_value():
+        raise InvalidArgumentError(
+            field, "percent must be a whole number of basis points (0.01% steps)", quoted
+        )
+    return int(bps)
 
 
 class TrafficEntry(SpecModel):

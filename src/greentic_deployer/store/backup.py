@@ -9,7 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from greentic_deployer.store.atomic import fsync_dir
-from greentic_deployer.store.errors import AtomicWriteError, BackupCollisionError
+from greentic_deployer.store.errors import (
+    AtomicWriteError,
+    BackupCollisionError,
+    CorruptDocumentError,
+)
+from greentic_deployer.store.files import MAX_DOCUMENT_BYTES, FileRefusedError, read_regular_file
 
 # The unsuffixed name plus suffixes .1 … .1023.
 MAX_BACKUP_ATTEMPTS = 1024
@@ -24,9 +29,12 @@ def backup_stamp(now: datetime) -> str:
 def backup_file(path: Path, backup_dir: Path, now: datetime) -> Path | None:
     """Copy `path` to `<backup_dir>/<name>.<stamp>[.<n>].bak`; None when `path` does not exist."""
     try:
-        data = path.read_bytes()
+        # Never follows a symlink or blocks on a FIFO planted where a document belongs.
+        data = read_regular_file(path, max_bytes=MAX_DOCUMENT_BYTES)
     except FileNotFoundError:
         return None
+    except FileRefusedError as exc:
+        raise CorruptDocumentError.at(path, exc.problem) from exc
     except OSError as exc:
         raise AtomicWriteError.during("read (for backup)", path, exc) from exc
     try:

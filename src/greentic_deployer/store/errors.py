@@ -52,6 +52,22 @@ class UnsafeEnvIdError(InvalidArgumentError):
         )
 
 
+class StoreRootError(StoreError):
+    """The store root exists but is not a directory (a regular file, FIFO, …)."""
+
+    root: Path | None = None
+
+    @classmethod
+    def not_a_directory(cls, root: Path) -> Self:
+        """Names the root and the way out."""
+        error = cls(
+            f"store root {root} is not a directory; pass a directory with --store-root "
+            "(or GREENTIC_STORE_ROOT)"
+        )
+        error.root = root
+        return error
+
+
 class EnvIdMismatchError(StoreError):
     """A document names a different environment than the one it is stored under or saved to."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TypeVar
 
@@ -11,6 +10,7 @@ from pydantic import JsonValue
 from greentic_deployer.spec.documents import ENVIRONMENT_RUNTIME_SCHEMA, EnvironmentRuntime
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import DocumentError, SpecError
+from greentic_deployer.spec.json_bounds import NestingTooDeepError, loads_bounded
 from greentic_deployer.spec.parse import parse_document
 from greentic_deployer.spec.serde import SpecModel
 from greentic_deployer.store.errors import (
@@ -18,6 +18,7 @@ from greentic_deployer.store.errors import (
     EnvIdMismatchError,
     EnvNotFoundError,
 )
+from greentic_deployer.store.files import MAX_DOCUMENT_BYTES, FileRefusedError, read_regular_file
 from greentic_deployer.store.paths import EnvLayout
 
 M = TypeVar("M", bound=SpecModel)
@@ -27,15 +28,23 @@ _ABSENT = (FileNotFoundError, NotADirectoryError)
 
 
 def read_json(path: Path) -> JsonValue:
-    """Parse a JSON file; absence propagates as FileNotFoundError/NotADirectoryError."""
+    """Parse a JSON file; absence propagates as FileNotFoundError/NotADirectoryError.
+
+    A store document must be a regular file: a symlink (even one pointing inside the store),
+    FIFO or device is refused without being opened for reading, and nesting is bounded.
+    """
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, max_bytes=MAX_DOCUMENT_BYTES)
     except _ABSENT:
         raise
+    except FileRefusedError as exc:
+        raise CorruptDocumentError.at(path, exc.problem) from exc
     except OSError as exc:
         raise CorruptDocumentError.at(path, f"cannot be read ({exc.strerror or exc})") from exc
     try:
-        value: JsonValue = json.loads(raw)
+        value: JsonValue = loads_bounded(raw)
+    except NestingTooDeepError as exc:
+        raise CorruptDocumentError.at(path, f"not a usable JSON document ({exc})") from exc
     except ValueError as exc:
         raise CorruptDocumentError.at(path, f"not valid UTF-8 JSON ({exc})") from exc
     return value

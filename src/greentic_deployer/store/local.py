@@ -21,7 +21,7 @@ from greentic_deployer.spec.errors import GreenticError, InvalidArgumentError
 from greentic_deployer.spec.slots import CapabilitySlot
 from greentic_deployer.store import loading
 from greentic_deployer.store.audit import append_audit_line
-from greentic_deployer.store.errors import EnvExistsError, EnvNotFoundError
+from greentic_deployer.store.errors import EnvExistsError, EnvNotFoundError, StoreRootError
 from greentic_deployer.store.handle import LockedEnv, run_keyed_transaction, run_transaction
 from greentic_deployer.store.idempotency import KeyClaim, KeyRecord, find_record
 from greentic_deployer.store.locking import hold_lock, resolve_lock_timeout
@@ -117,8 +117,11 @@ class LocalFileStore:
         try:
             with os.scandir(self.root) as entries:
                 names = [e.name for e in entries if e.is_dir()]
-        except (FileNotFoundError, NotADirectoryError):
-            return []
+        except FileNotFoundError:
+            return []  # a store nothing was written to yet is empty
+        except NotADirectoryError:
+            # A root that is a file must not read as an empty store.
+            raise StoreRootError.not_a_directory(self.root) from None
         safe = []
         for name in names:
             try:

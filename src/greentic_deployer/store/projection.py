@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from enum import StrEnum
 
 from greentic_deployer.spec.environment import Environment
+from greentic_deployer.spec.json_bounds import loads_bounded
 from greentic_deployer.spec.runtime_config import materialize_runtime_config
+from greentic_deployer.store.files import MAX_DOCUMENT_BYTES, FileRefusedError, read_regular_file
 from greentic_deployer.store.paths import EnvLayout
 from greentic_deployer.store.tracked import remove_tracked, replace_tracked_json
 
@@ -29,9 +30,9 @@ def refresh_runtime_config(layout: EnvLayout, env: Environment, now: datetime) -
         return RefreshOutcome.deleted if removed else RefreshOutcome.unchanged
     desired = projection.to_json_dict()
     try:
-        current = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        # Absent or unreadable: either way the projection must be (re)written.
+        current = loads_bounded(read_regular_file(path, max_bytes=MAX_DOCUMENT_BYTES))
+    except (OSError, ValueError, FileRefusedError):
+        # Absent, unreadable or not a regular file: the projection must be (re)written.
         current = None
     if current == desired:
         return RefreshOutcome.unchanged

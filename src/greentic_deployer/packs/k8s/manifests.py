@@ -342,9 +342,7 @@ def router_deployment(ctx: RenderContext) -> Manifest:
                         }
                     ],
                     "initContainers": [stage_env_store_container(ctx)],
-                    "containers": [
-                        _main_container("router", ctx, ["start", "--env", ctx.env_id], env, mounts)
-                    ],
+                    "containers": [_main_container("router", ctx, start_args(ctx), env, mounts)],
                     "volumes": volumes,
                 },
             },
@@ -492,9 +490,14 @@ def vault_service_account(ctx: RenderContext) -> Manifest:
 # -- per-revision objects ----------------------------------------------------------------------
 
 
+def start_args(ctx: RenderContext) -> list[str]:
+    """`start --env=<env>`: one argv element, so no env id can ever read as a separate flag."""
+    return ["start", f"--env={ctx.env_id}"]
+
+
 def worker_args(ctx: RenderContext) -> list[str]:
-    """`start --env <env>`, plus the cloudflared flags when the tunnel is on."""
-    args = ["start", "--env", ctx.env_id]
+    """`start --env=<env>`, plus the cloudflared flags when the tunnel is on."""
+    args = start_args(ctx)
     if ctx.answers.cloudflared:
         args.extend(["--cloudflared", "on", "--cloudflared-binary", CLOUDFLARED_BINARY])
     return args

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequen
 from typing import Any
 from urllib.parse import parse_qsl
 
-from greentic_deployer.testing.kube_emulator import access, discovery, routing, watch
+from greentic_deployer.testing.kube_emulator import access, discovery, routing, tables, watch
 from greentic_deployer.testing.kube_emulator.access import AccessControl, AccessRule
 from greentic_deployer.testing.kube_emulator.api import ResourceApi
 from greentic_deployer.testing.kube_emulator.asgi import (
@@ -33,7 +33,6 @@ from greentic_deployer.testing.kube_emulator.controller import (
 from greentic_deployer.testing.kube_emulator.errors import (
     KubeError,
     method_not_allowed,
-    path_not_found,
 )
 from greentic_deployer.testing.kube_emulator.faults import (
     RETRYABLE_REASONS,
@@ -283,7 +282,9 @@ class KubeEmulator:
             return
         who = self.access.authenticate(headers.get("authorization"))
         if target is None:
-            await self._discovery(method, path, headers, send)
+            if method != "GET":
+                raise method_not_allowed()
+            await send_json(send, 200, discovery.answer(path, self.server_address))
             return
         if target.rt.plural in REVIEW_RESOURCES:
             await self._review(method, target, who, body, headers.get("content-type", ""), send)
@@ -296,7 +297,10 @@ class KubeEmulator:
             raise method_not_allowed(f"{method} is not supported on {rt.plural}{sub}")
         self.access.authorize(who, verb, rt.group, rt.plural + sub, target.namespace, target.name)
         if verb == "watch":
-            await watch.stream(self.store, self.hub, target, query, receive, send)
+            as_table = tables.wants_table(headers.get("accept"))
+            await watch.stream(
+                self.store, self.hub, target, query, receive, send, as_table=as_table
+            )
             return
         status, answer = self._dispatch(method, target, query, headers, body, who)
         await send_json(send, status, answer)
@@ -310,13 +314,18 @@ class KubeEmulator:
         body: bytes,
         who: access.Identity,
     ) -> tuple[int, dict[str, Any]]:
+        rt = target.rt
         manager = query.get("fieldManager") or manager_from(headers.get("user-agent"))
         dry_run = query.get("dryRun") == "All"
         content_type = headers.get("content-type", "application/json")
         if method == "GET":
-            if target.name is None:
-                return 200, self.api.list(target, query)
-            return 200, self.api.get(target)
+            answer = self.api.list(target, query) if target.name is None else self.api.get(target)
+            if tables.wants_table(headers.get("accept")) and target.subresource is None:
+                items = answer["items"] if target.name is None else [answer]
+                rv = self.store.current_rv()
+                full = query.get("includeObject") == "Object"
+                answer = tables.table(rt.plural, items, rv, self.store.clock(), full=full)
+            return 200, answer
         if method == "POST" and target.name is None:
             data = decode_body(body, content_type)
             return 201, self.api.create(target, data, manager, dry_run)
@@ -324,7 +333,6 @@ class KubeEmulator:
             data = decode_body(body, content_type)
             return 200, self.api.replace(target, data, manager, dry_run)
         if method == "PATCH" and target.name is not None:
-            rt = target.rt
 
             def can_create() -> None:
                 self.access.authorize(
@@ -340,29 +348,6 @@ class KubeEmulator:
                 return 200, self.api.delete_collection(target, query)
             return 200, self.api.delete(target, dry_run)
         raise method_not_allowed(f"{method} is not supported on {target.rt.plural}")
-
-    async def _discovery(
-        self, method: str, path: str, headers: Mapping[str, str], send: Send
-    ) -> None:
-        if method != "GET":
-            raise method_not_allowed()
-        parts = [p for p in path.split("/") if p]
-        answer: dict[str, Any] | None = None
-        if parts == ["version"]:
-            answer = discovery.version()
-        elif parts == ["api"]:
-            answer = discovery.api_versions(self.server_address)
-        elif parts == ["apis"]:
-            answer = discovery.api_groups()
-        elif len(parts) == 2 and parts[0] == "api":
-            answer = discovery.resource_list("", parts[1])
-        elif len(parts) == 2 and parts[0] == "apis":
-            answer = discovery.api_group(parts[1])
-        elif len(parts) == 3 and parts[0] == "apis":
-            answer = discovery.resource_list(parts[1], parts[2])
-        if answer is None:
-            raise path_not_found(path)
-        await send_json(send, 200, answer)
 
     async def _review(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from greentic_deployer.testing.kube_emulator.errors import path_not_found
 from greentic_deployer.testing.kube_emulator.resources import (
     BY_GROUP_VERSION,
     GROUPS,
@@ -113,3 +114,24 @@ def resource_list(group: str, version: str) -> dict[str, Any] | None:
         "groupVersion": group_version,
         "resources": resources,
     }
+
+
+def answer(path: str, server_address: str) -> dict[str, Any]:
+    """The discovery document (or `/version`) a GET of `path` answers; 404 otherwise."""
+    parts = [p for p in path.split("/") if p]
+    found: dict[str, Any] | None = None
+    if parts == ["version"]:
+        found = version()
+    elif parts == ["api"]:
+        found = api_versions(server_address)
+    elif parts == ["apis"]:
+        found = api_groups()
+    elif len(parts) == 2 and parts[0] == "api":
+        found = resource_list("", parts[1])
+    elif len(parts) == 2 and parts[0] == "apis":
+        found = api_group(parts[1])
+    elif len(parts) == 3 and parts[0] == "apis":
+        found = resource_list(parts[1], parts[2])
+    if found is None:
+        raise path_not_found(path)
+    return found

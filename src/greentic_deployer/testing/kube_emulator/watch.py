@@ -9,6 +9,7 @@ import threading
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
+from greentic_deployer.testing.kube_emulator import tables
 from greentic_deployer.testing.kube_emulator.bodies import Target
 from greentic_deployer.testing.kube_emulator.errors import bad_request
 from greentic_deployer.testing.kube_emulator.selectors import field_matcher, label_matcher
@@ -53,7 +54,7 @@ class WatchHub:
         self.wake()
 
 
-def _line(kind: str, obj: Mapping[str, Any]) -> bytes:
+def _plain(kind: str, obj: Mapping[str, Any]) -> bytes:
     return (json.dumps({"type": kind, "object": obj}, separators=(",", ":")) + "\n").encode()
 
 
@@ -66,7 +67,7 @@ def _initial_events_end(target: Target, rv: int) -> bytes:
             "annotations": {"k8s.io/initial-events-end": "true"},
         },
     }
-    return _line("BOOKMARK", marker)
+    return _plain("BOOKMARK", marker)
 
 
 def _expired(rv: str, current: str) -> bytes:
@@ -79,7 +80,7 @@ def _expired(rv: str, current: str) -> bytes:
         "reason": "Expired",
         "code": 410,
     }
-    return _line("ERROR", status)
+    return _plain("ERROR", status)
 
 
 async def stream(
@@ -89,14 +90,35 @@ async def stream(
     query: Mapping[str, str],
     receive: Receive,
     send: Send,
+    *,
+    as_table: bool = False,
 ) -> None:
-    """Serve one watch until its timeout, the client leaving, or the server stopping."""
+    """Serve one watch until its timeout, the client leaving, or the server stopping.
+
+    With `as_table`, each event's object is a one-row Table (kubectl get -w asks for that).
+    """
     labels = label_matcher(query.get("labelSelector"))
     selector = query.get("fieldSelector")
     if target.name is not None:
         pinned = f"metadata.name={target.name}"
         selector = f"{selector},{pinned}" if selector else pinned
     fields = field_matcher(selector)
+
+    first = [True]
+
+    def line(kind: str, obj: Mapping[str, Any]) -> bytes:
+        if not as_table:
+            return _plain(kind, obj)
+        shown = tables.table(
+            target.rt.plural,
+            [dict(obj)],
+            str(obj["metadata"].get("resourceVersion", "")),
+            store.clock(),
+            full=query.get("includeObject") == "Object",
+            headers=first[0],
+        )
+        first[0] = False
+        return _plain(kind, shown)
 
     def matches(obj: Mapping[str, Any] | None) -> bool:
         return obj is not None and labels(obj) and fields(obj)
@@ -108,13 +130,13 @@ async def stream(
             return None
         now, before = matches(event.obj), matches(event.prev)
         if event.type == "DELETED":
-            return _line("DELETED", event.obj) if before else None
+            return line("DELETED", event.obj) if before else None
         if now and before:
-            return _line("MODIFIED", event.obj)
+            return line("MODIFIED", event.obj)
         if now:
-            return _line("ADDED", event.obj)
+            return line("ADDED", event.obj)
         if before:
-            return _line("DELETED", event.obj)
+            return line("DELETED", event.obj)
         return None
 
     timeout = query.get("timeoutSeconds")
@@ -130,7 +152,7 @@ async def stream(
         if requested in (None, "", "0") or query.get("sendInitialEvents") == "true":
             cursor = current
             initial = [
-                _line("ADDED", o)
+                line("ADDED", o)
                 for o in store.items(target.rt.plural, target.namespace)
                 if matches(o)
             ]
@@ -163,9 +185,9 @@ async def stream(
             events, _ = store.events_after(cursor)
             for event in events:
                 cursor = event.rv
-                line = translate(event)
-                if line is not None:
-                    await send({"type": "http.response.body", "body": line, "more_body": True})
+                encoded = translate(event)
+                if encoded is not None:
+                    await send({"type": "http.response.body", "body": encoded, "more_body": True})
             remaining = None if deadline is None else deadline - loop.time()
             if hub.closing or disconnected.done() or (remaining is not None and remaining <= 0):
                 break
