@@ -24,7 +24,7 @@ def emit_success(noun: str, verb: str, result: Any, options: GlobalOptions) -> N
 
         result = mark_dry_run(noun, verb, result)
     if options.output == "text":
-        from greentic_deployer.cli.text_views import print_view
+        from greentic_deployer.cli.status_text import print_view
 
         print_view(noun, verb, result)
         return

@@ -1,4 +1,4 @@
-"""`--output text` dispatch: verbs with a view of their own, else the generic tables."""
+"""`--output text` dispatch: `op status` as a rich tree, everything else through `cli.text`."""
 
 from __future__ import annotations
 
