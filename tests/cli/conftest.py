@@ -53,12 +53,20 @@ class Cli:
         self.store_root = store_root
         self.cwd = cwd
 
-    def __call__(self, *args: str, stdin: str | None = None, store: bool = True) -> Run:
+    def __call__(
+        self,
+        *args: str,
+        stdin: str | None = None,
+        store: bool = True,
+        extra_env: dict[str, str] | None = None,
+        op: bool = True,
+    ) -> Run:
         """Run `gtc op <args>`; `--store-root` is appended after the verb (a global flag)."""
-        argv = [str(GTC), "op", *args]
+        argv = [str(GTC), *(["op"] if op else []), *args]
         if store:
             argv += ["--store-root", str(self.store_root)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("GREENTIC_")}
+        env.update(extra_env or {})
         # A store under HOME must never be touched, even if --store-root were ignored.
         env["HOME"] = str(self.cwd / "home")
         proc = subprocess.run(

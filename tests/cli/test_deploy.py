@@ -114,7 +114,7 @@ def test_stage_with_bundle_file(local_env: Cli, fixture_bundles: Path) -> None:
     )
     assert staged["sequence"] == 1 and staged["bundle_id"] == "tg"
     partial = local_env.fail("revisions", "stage", "local", "--deployment", dep)
-    assert partial["kind"] == "invalid-argument" and "bundle_path" in partial["message"]
+    assert partial["kind"] == "invalid-argument" and "missing --bundle" in partial["message"]
 
 
 def test_deploy_and_bundle_update_from_answers_files(local_env: Cli, tmp_path: Path) -> None:

@@ -121,10 +121,11 @@ def test_answers_and_inline_are_exclusive(gtc: Cli, tmp_path: Path) -> None:
     assert error["kind"] == "invalid-argument" and "not both" in error["message"]
 
 
-def test_partial_inline_names_the_missing_field(gtc: Cli) -> None:
+def test_partial_inline_names_the_missing_flag(gtc: Cli) -> None:
+    """The message once named the payload field (`missing name`), not the flag to type."""
     error = gtc.fail("env", "create", "prod")
     assert error["kind"] == "invalid-argument"
-    assert "missing name" in error["message"]
+    assert "missing --name (or pass every field with --answers)" in error["message"]
 
 
 def test_no_payload(gtc: Cli) -> None:
@@ -156,5 +157,6 @@ def test_unknown_payload_key_is_rejected(gtc: Cli, tmp_path: Path) -> None:
 def test_text_output_renders_tables(local_env: Cli) -> None:
     run = local_env("env", "list", "--output", "text")
     assert run.code == 0
-    assert "local" in run.stdout and "environment_id" in run.stdout
+    header, row = run.stdout.splitlines()
+    assert header.split()[:2] == ["ID", "NAME"] and row.split()[0] == "local"
     assert not run.stdout.lstrip().startswith("{")

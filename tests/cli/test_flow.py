@@ -112,7 +112,7 @@ def test_traffic_errors(routed: dict[str, Any]) -> None:
     )
     assert weight["kind"] == "invalid-argument"
     no_key = gtc.fail("traffic", "set", "local", f"{r1}=100%", "--deployment", dep)
-    assert no_key["kind"] == "invalid-argument" and "idempotency_key" in no_key["message"]
+    assert no_key["kind"] == "invalid-argument" and "--idempotency-key" in no_key["message"]
     bad_ulid = gtc.fail("traffic", "show", "local", "--deployment", "not-a-ulid")
     assert bad_ulid["kind"] == "invalid-argument"
     assert gtc.fail("traffic", "show", "local", "--deployment", GHOST)["kind"] == "not-found"

@@ -52,3 +52,34 @@ def test_everything_after_double_dash_is_left_alone() -> None:
 
 def test_no_op_group_means_no_change() -> None:
     assert hoist_global_flags(["--help"]) == ["--help"]
+
+
+def test_short_output_forms_are_hoisted() -> None:
+    assert hoist_global_flags(["op", "env", "list", "-o", "wide"]) == [
+        "op",
+        "-o",
+        "wide",
+        "env",
+        "list",
+    ]
+    for attached in ("-otext", "-o=text"):
+        assert hoist_global_flags(["op", "env", "list", attached]) == [
+            "op",
+            "--output=text",
+            "env",
+            "list",
+        ]
+
+
+def test_no_headers_is_hoisted() -> None:
+    assert hoist_global_flags(["op", "env", "list", "--no-headers"]) == [
+        "op",
+        "--no-headers",
+        "env",
+        "list",
+    ]
+
+
+def test_short_output_naming_a_directory_stays_with_render() -> None:
+    argv = ["op", "env", "render", "prod", "-o", "out"]
+    assert hoist_global_flags(argv) == argv

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from greentic_deployer.bundle.errors import BundleTooLargeError, UnsafeEntryError
+from greentic_deployer.bundle.progress import StageProgress
+from greentic_deployer.bundle.sizes import human_size
 from greentic_deployer.bundle.squashfs import EntryKind, ImageEntry, SquashfsImage
 
 MIB = 1024 * 1024
@@ -110,6 +112,7 @@ def extract_bundle(
     limits: ExtractionLimits = DEFAULT_LIMITS,
     *,
     label: str | None = None,
+    progress: StageProgress | None = None,
 ) -> ExtractionSummary:
     """Validate every entry of `image_path`, then unpack it into the new dir `destination`.
 
@@ -121,7 +124,7 @@ def extract_bundle(
         # Created only now: a refused bundle leaves nothing behind.
         destination.mkdir()
         try:
-            return _unpack(image, entries, destination, label)
+            return _unpack(image, entries, destination, label, progress)
         except BaseException:
             # A partial tree (corrupt data, unsafe link, full disk) is never left behind.
             shutil.rmtree(destination, ignore_errors=True)
@@ -129,9 +132,14 @@ def extract_bundle(
 
 
 def _unpack(
-    image: SquashfsImage, entries: list[ImageEntry], destination: Path, label: str
+    image: SquashfsImage,
+    entries: list[ImageEntry],
+    destination: Path,
+    label: str,
+    progress: StageProgress | None = None,
 ) -> ExtractionSummary:
     total = 0
+    declared = sum(e.size for e in entries if e.kind is EntryKind.FILE)
     for entry in entries:
         target = destination.joinpath(*entry.parts)
         if entry.kind is EntryKind.DIRECTORY:
@@ -139,6 +147,8 @@ def _unpack(
             target.chmod(0o755)
         elif entry.kind is EntryKind.FILE:
             total += _write_file(image, entry, target)
+            if progress is not None:
+                progress("extract", total, declared)
     # Links last: no file is ever written through one.
     links = [entry for entry in entries if entry.kind is EntryKind.SYMLINK]
     for entry in links:
@@ -168,13 +178,14 @@ def _plan(entries: Iterable[ImageEntry], label: str, limits: ExtractionLimits) -
             if entry.size > limits.max_file_bytes:
                 raise BundleTooLargeError(
                     subject,
-                    f"declares {entry.size} bytes, over the {limits.max_file_bytes}-byte "
-                    "per-file limit (max_file_bytes)",
+                    f"declares {human_size(entry.size)}, over the "
+                    f"{human_size(limits.max_file_bytes)} per-file limit (max_file_bytes)",
                 )
             total += entry.size
             if total > limits.max_total_bytes:
                 raise BundleTooLargeError(
-                    label, f"unpacks to more than {limits.max_total_bytes} bytes (max_total_bytes)"
+                    label,
+                    f"unpacks to more than {human_size(limits.max_total_bytes)} (max_total_bytes)",
                 )
         planned.append(entry)
         if len(planned) > limits.max_entries:

@@ -36,6 +36,8 @@ from greentic_deployer.bundle.pack_configs import (
     materialize_pack_configs,
 )
 from greentic_deployer.bundle.packs import build_pack_list_lock, pack_list_from_lock, scan_packs
+from greentic_deployer.bundle.progress import StageProgress
+from greentic_deployer.bundle.sizes import human_size
 from greentic_deployer.bundle.squashfs import MAGIC
 from greentic_deployer.spec.errors import ConflictError, InvalidArgumentError
 from greentic_deployer.spec.ids import parse_env_id, parse_ulid
@@ -75,8 +77,12 @@ def stage_bundle(
     bundle_id: str,
     revision_id: str,
     limits: ExtractionLimits = DEFAULT_LIMITS,
+    progress: StageProgress | None = None,
 ) -> StagedBundle:
-    """Copy, hash, extract and pin `source` into the new `revision_dir` (removed on failure)."""
+    """Copy, hash, extract and pin `source` into the new `revision_dir` (removed on failure).
+
+    `progress`, when given, hears how far the copy, hash and extract phases have got.
+    """
     env_id = parse_env_id(env_id, "env_id")
     revision_id = parse_ulid(revision_id, "revision_id")
     if not bundle_id.strip():
@@ -101,6 +107,7 @@ def stage_bundle(
                 revision_id=revision_id,
                 limits=limits,
                 max_source_bytes=max_source_bytes,
+                progress=progress,
             )
         except OSError as exc:
             raise BundleIOError(str(revision_dir), exc) from exc
@@ -128,15 +135,16 @@ def _stage_into(
     revision_id: str,
     limits: ExtractionLimits,
     max_source_bytes: int,
+    progress: StageProgress | None,
 ) -> StagedBundle:
     label = source.name
     staged = revision_dir / STAGED_BUNDLE
     # Copy first and work only from the copy: the digest and the extraction see the
     # same bytes even if the source changes meanwhile (no TOCTOU).
-    _copy_source(source, staged, max_source_bytes)
-    bundle_digest = sha256_file(staged)
+    _copy_source(source, staged, max_source_bytes, progress)
+    bundle_digest = sha256_file(staged, progress)
     bundle_root = revision_dir / EXTRACTED_DIR
-    extract_bundle(staged, bundle_root, limits, label=label)
+    extract_bundle(staged, bundle_root, limits, label=label, progress=progress)
     manifest = _read_manifest(bundle_root, label)
     packs = scan_packs(bundle_root, label)
     rel_dir = f"revisions/{revision_id}"
@@ -178,7 +186,9 @@ def _check_source(source: Path, max_bytes: int) -> None:
         raise BundleError(subject, "is not a regular file")
     if info.st_size > max_bytes:
         raise BundleTooLargeError(
-            subject, f"is {info.st_size} bytes, over the {max_bytes}-byte limit for a bundle image"
+            subject,
+            f"is {human_size(info.st_size)}, over the {human_size(max_bytes)} limit "
+            "for a bundle image",
         )
     try:
         with source.open("rb") as handle:
@@ -219,20 +229,25 @@ def _create_revision_dir(revision_dir: Path) -> bool:
     return created_parent
 
 
-def _copy_source(source: Path, target: Path, max_bytes: int) -> None:
+def _copy_source(
+    source: Path, target: Path, max_bytes: int, progress: StageProgress | None = None
+) -> None:
     subject = f"bundle file {str(source)!r}"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     copied = 0
     try:
         with source.open("rb") as src, os.fdopen(os.open(target, flags, 0o644), "wb") as dst:
+            expected = os.fstat(src.fileno()).st_size
             while chunk := src.read(_CHUNK):
                 copied += len(chunk)
                 # The source may grow after the pre-flight check.
                 if copied > max_bytes:
                     raise BundleTooLargeError(
-                        subject, f"is over the {max_bytes}-byte limit for a bundle image"
+                        subject, f"is over the {human_size(max_bytes)} limit for a bundle image"
                     )
                 dst.write(chunk)
+                if progress is not None:
+                    progress("copy", copied, max(expected, copied))
             dst.flush()
             os.fsync(dst.fileno())
     except BundleError:

@@ -9,6 +9,7 @@ import typer
 
 from greentic_deployer.cli.common import op_context, options, payload_schema
 from greentic_deployer.cli.envelope import run_verb
+from greentic_deployer.cli.options import ApplyOpt, ContextOpt, KubeconfigOpt
 from greentic_deployer.spec.local import LOCAL_ENV_ID
 
 NOUN = "deploy"
@@ -59,6 +60,9 @@ def deploy(
     team: Annotated[
         str | None, typer.Option("--team", help="Team selector (needs --tenant).")
     ] = None,
+    apply: ApplyOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
 ) -> None:
     """Deploy a bundle: add the deployment if new, stage, warm, route 100 % (blue-green).
 
@@ -117,7 +121,13 @@ def deploy(
                 tenant=tenant,
                 team=team,
             )
-        return run_deploy(op_context(opts), request)
+        if apply or kubeconfig is not None or context is not None:
+            from dataclasses import replace
+
+            from greentic_deployer.ops.live_target import live_connection
+
+            request = replace(request, live=live_connection(apply, kubeconfig, context))
+        return run_deploy(op_context(opts, stages=True), request)
 
     def schema() -> Any:
         from greentic_deployer.ops.payloads import DeployPayload

@@ -15,7 +15,7 @@ from greentic_deployer.cli.common import (
 )
 from greentic_deployer.cli.confirm import YesOpt
 from greentic_deployer.cli.envelope import run_verb
-from greentic_deployer.cli.options import EnvArg
+from greentic_deployer.cli.options import ContextOpt, EnvArg, KindOpt, KubeconfigOpt, RevArg
 from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
 
 app = typer.Typer(
@@ -165,3 +165,73 @@ def render(
 ) -> None:
     """Render the deployer's manifests for an environment (read-only)."""
     run_positional_verb(ctx, verbs.ENV_RENDER, environment_id, kind=kind, output_dir=output)
+
+
+@app.command()
+def reconcile(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    kind: KindOpt = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for every applied Deployment to roll out.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Server-side dry run: persist and delete nothing.")
+    ] = False,
+    adopt: Annotated[
+        bool, typer.Option("--adopt", help="Take over existing objects that carry no env label.")
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", help="Applies in flight at once (>= 1).")
+    ] = 8,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+) -> None:
+    """Make the cluster match the environment, then prune its stale workers (live)."""
+    run_positional_verb(
+        ctx,
+        verbs.ENV_RECONCILE,
+        environment_id,
+        kind=kind,
+        wait=wait,
+        dry_run=dry_run,
+        adopt=adopt,
+        concurrency=concurrency,
+        kubeconfig=kubeconfig,
+        context=context,
+    )
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    kind: KindOpt = None,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+) -> None:
+    """Show what a reconcile would create, change and prune (server-side dry run)."""
+    run_positional_verb(
+        ctx, verbs.ENV_DIFF, environment_id, kind=kind, kubeconfig=kubeconfig, context=context
+    )
+
+
+@app.command("apply-revision")
+def apply_revision(
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    revision_id: RevArg = None,
+    kind: KindOpt = None,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+) -> None:
+    """Warm one revision's worker (present) or delete it (absent); the store is untouched."""
+    run_positional_verb(
+        ctx,
+        verbs.ENV_APPLY_REVISION,
+        environment_id,
+        revision_id,
+        kind=kind,
+        kubeconfig=kubeconfig,
+        context=context,
+    )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-VALUE_FLAGS = ("--store-root", "--answers", "--output")
-BOOL_FLAGS = ("--schema", "--dry-run")
-# The one list of `--output` values: the option's check and the flag hoisting both read it.
-OUTPUT_FORMATS = ("json", "text", "name")
+# The one list of accepted `--output` values: json (the envelope), the human renderings,
+# and name (only the result's primary id, for scripts).
+OUTPUT_FORMATS = ("json", "text", "wide", "name")
+TEXT_FORMATS = ("text", "wide")
+OUTPUT_FLAGS = ("--output", "-o")
+VALUE_FLAGS = ("--store-root", "--answers", *OUTPUT_FLAGS)
+BOOL_FLAGS = ("--schema", "--no-headers", "--dry-run")
 
 
 @dataclass
@@ -20,6 +23,24 @@ class GlobalOptions:
     schema: bool = False
     output: str = "json"
     dry_run: bool = False
+    no_headers: bool = False
+
+    @property
+    def text(self) -> bool:
+        """Whether the result is rendered for people rather than as the JSON envelope."""
+        return self.output in TEXT_FORMATS
+
+
+def _split(arg: str, rest: list[str], i: int) -> tuple[str, str | None, bool]:
+    """(flag name, value, value is attached) for `--flag=v`, `-ov`, `-o=v` or `--flag v`."""
+    if arg.startswith("--"):
+        if "=" in arg:
+            name, value = arg.split("=", 1)
+            return name, value, True
+        return arg, rest[i + 1] if i + 1 < len(rest) else None, False
+    if arg.startswith("-o") and len(arg) > 2:
+        return "-o", arg[2:].removeprefix("="), True
+    return arg, rest[i + 1] if i + 1 < len(rest) else None, False
 
 
 def hoist_global_flags(argv: list[str]) -> list[str]:
@@ -36,13 +57,15 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
         if arg == "--":
             kept.extend(rest[i:])
             break
-        name = arg.split("=", 1)[0]
-        value = arg.split("=", 1)[1] if "=" in arg else (rest[i + 1] if i + 1 < len(rest) else "")
-        if name == "--output" and value not in OUTPUT_FORMATS and "render" in rest:
+        name, value, attached = _split(arg, rest, i)
+        if name in OUTPUT_FLAGS and value not in OUTPUT_FORMATS and "render" in rest:
             # `op env render --output DIR` names a directory, not the output format.
             kept.append(arg)
+        elif name == "-o" and attached:
+            # click reads `-o=text` as the value `=text`; hand it over in the long form.
+            hoisted.append(f"--output={value}")
         elif name in VALUE_FLAGS:
-            if "=" in arg:
+            if attached:
                 hoisted.append(arg)
             else:
                 hoisted.extend(rest[i : i + 2])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from greentic_deployer.engine.errors import (
     BindingNotFoundError,
     DeploymentNotFoundError,
@@ -9,6 +11,9 @@ from greentic_deployer.engine.errors import (
     SplitNotFoundError,
 )
 from greentic_deployer.spec.errors import GreenticError
+
+if TYPE_CHECKING:
+    from greentic_deployer.cli.globals import GlobalOptions
 
 _HINTS: tuple[tuple[type[GreenticError], str], ...] = (
     (RevisionNotFoundError, "list revisions with `op revisions list`"),
@@ -18,10 +23,37 @@ _HINTS: tuple[tuple[type[GreenticError], str], ...] = (
 )
 
 
-def with_hint(exc: GreenticError) -> GreenticError:
-    """Set the error's `hint` when the CLI has one for its type (an existing hint is kept)."""
+def nearest(name: str, candidates: list[str]) -> str | None:
+    """The candidate closest to `name` (difflib ratio ≥ 0.6), if any."""
+    import difflib
+
+    found = difflib.get_close_matches(name, candidates, n=1)
+    return found[0] if found else None
+
+
+def _env_suggestion(exc: GreenticError, options: GlobalOptions | None) -> str | None:
+    """`did you mean `local`?` for a missing environment whose id is close to a stored one."""
+    from greentic_deployer.store.errors import EnvNotFoundError
+
+    env_id = getattr(exc, "env_id", None)
+    if options is None or not isinstance(exc, EnvNotFoundError) or env_id is None:
+        return None
+    try:
+        from greentic_deployer.store.local import LocalFileStore, default_root
+
+        ids = LocalFileStore(options.store_root or default_root()).list_ids()
+    except (GreenticError, OSError):
+        return None
+    match = nearest(env_id, [i for i in ids if i != env_id])
+    return None if match is None else f"did you mean `{match}`?"
+
+
+def with_hint(exc: GreenticError, options: GlobalOptions | None = None) -> GreenticError:
+    """Set the error's `hint` when the CLI has one for it (an existing hint is kept)."""
     if exc.hint is None:
         exc.hint = next((hint for kind, hint in _HINTS if isinstance(exc, kind)), None)
+    if exc.hint is None:
+        exc.hint = _env_suggestion(exc, options)
     return exc
 
 
@@ -29,3 +61,35 @@ def user_message(exc: GreenticError) -> str:
     """What the failure envelope prints: the message, then `; <hint>` when there is one."""
     hint = with_hint(exc).hint
     return exc.message if hint is None else f"{exc.message}; {hint}"
+
+
+def _aligned(steps: list[tuple[str, str]]) -> list[str]:
+    width = max(len(command) for command, _ in steps)
+    return [f"{command:<{width}}   # {why}" for command, why in steps]
+
+
+def next_steps(noun: str, verb: str, result: Any) -> list[str]:
+    """Commands worth running after a successful `env init` or `deploy` (text mode)."""
+    if not isinstance(result, dict):
+        return []
+    if (noun, verb) == ("env", "init"):
+        env = result.get("environment_id", "local")
+        return _aligned(
+            [
+                (f"gtc op env doctor {env} -o text", "check the bindings"),
+                (f"gtc op deploy --bundle FILE.gtbundle --env {env}", "deploy a bundle"),
+                (f"gtc op env show {env} -o text", "see what is there"),
+            ]
+        )
+    if (noun, verb) == ("deploy", "deploy") and "deployment_id" in result:
+        env, dep = result.get("environment_id"), result["deployment_id"]
+        steps = [
+            (f"gtc op traffic show {env} --deployment {dep}", "the live split"),
+            (f"gtc op revisions list {env} -o text", "every revision"),
+        ]
+        if result.get("superseded_revisions"):
+            steps.append(
+                (f"gtc op traffic rollback {env} --deployment {dep}", "back to the previous one")
+            )
+        return _aligned(steps)
+    return []

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from greentic_deployer.cli import bundles, credentials, deploy, env, env_packs, revisions, traffic
-from greentic_deployer.cli.globals import GlobalOptions, hoist_global_flags
+from greentic_deployer.cli import (
+    bundles,
+    conventions,
+    credentials,
+    deploy,
+    dev,
+    env,
+    env_packs,
+    revisions,
+    traffic,
+)
+from greentic_deployer.cli.globals import OUTPUT_FORMATS, GlobalOptions, hoist_global_flags
 from greentic_deployer.cli.warnings_edge import clean_env_pack_warnings
+
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="greentic-deployer",
@@ -18,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings=HELP_OPTIONS,
 )
 op_app = typer.Typer(
     help=(
@@ -27,6 +41,21 @@ op_app = typer.Typer(
     ),
     no_args_is_help=True,
 )
+
+
+@app.callback()
+def app_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=conventions.print_version_and_exit,
+            help="Print `greentic-deployer <version>` and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Deployment control plane for Greentic environments."""
 
 
 @op_app.callback()
@@ -50,9 +79,14 @@ def op_callback(
         str,
         typer.Option(
             "--output",
-            help="json (default, one line), text (tables) or name (the result's id only).",
+            "-o",
+            help="json (default, one line), text (tables), wide (text with more columns) or "
+            "name (the result's id only).",
         ),
     ] = "json",
+    no_headers: Annotated[
+        bool, typer.Option("--no-headers", help="Text output: omit table header rows.")
+    ] = False,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -61,12 +95,15 @@ def op_callback(
     ] = False,
 ) -> None:
     """Global flags may also appear after the noun and verb."""
-    from greentic_deployer.cli.globals import OUTPUT_FORMATS
-
     if output not in OUTPUT_FORMATS:
-        raise typer.BadParameter("expected " + ", ".join(OUTPUT_FORMATS), param_hint="--output")
+        raise typer.BadParameter(f"expected {', '.join(OUTPUT_FORMATS)}", param_hint="--output")
     ctx.obj = GlobalOptions(
-        store_root=store_root, answers=answers, schema=schema, output=output, dry_run=dry_run
+        store_root=store_root,
+        answers=answers,
+        schema=schema,
+        output=output,
+        no_headers=no_headers,
+        dry_run=dry_run,
     )
 
 
@@ -88,24 +125,21 @@ def _register_status() -> None:
 
 _register_status()
 app.add_typer(op_app, name="op")
-
-
-def _register_dev() -> None:
-    # Imported here, apart from the `op` wiring: `dev` costs only typer at start-up, and its
-    # command imports the emulator (uvicorn) when it runs.
-    from greentic_deployer.cli import dev
-
-    app.add_typer(dev.app, name="dev")
-
-
-_register_dev()
+# `dev` costs only typer at start-up: its command imports the emulator (uvicorn) when run.
+app.add_typer(dev.app, name="dev")
+conventions.register(app)
 
 
 def run() -> None:
     """Console-script entry point."""
+    prog_name = Path(sys.argv[0]).name or "greentic-deployer"
+    if os.environ.get(conventions.complete_var(prog_name)):
+        conventions.init_completion()
     argv = hoist_global_flags(sys.argv[1:])
+    command = typer.main.get_command(app)
+    conventions.decorate_help(command)
     with clean_env_pack_warnings():
-        app(args=argv, prog_name=Path(sys.argv[0]).name or "greentic-deployer")
+        command.main(args=argv, prog_name=prog_name)
 
 
 if __name__ == "__main__":

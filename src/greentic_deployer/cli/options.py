@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,4 +21,24 @@ DeploymentOpt = Annotated[
 BundleOpt = Annotated[
     str | None,
     typer.Option("--bundle", help="Bundle id: its deployment (instead of --deployment)."),
+]
+KindOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kind", help="The bound deployer's kind path; a path@version may change the version."
+    ),
+]
+KubeconfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)."
+    ),
+]
+ContextOpt = Annotated[
+    str | None,
+    typer.Option("--context", help="Kubeconfig context (default: the kubeconfig_context answer)."),
+]
+ApplyOpt = Annotated[
+    bool,
+    typer.Option("--apply", help="Also act on the cluster through the bound k8s deployer (live)."),
 ]

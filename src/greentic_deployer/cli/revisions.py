@@ -8,7 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from greentic_deployer.cli import verbs
-from greentic_deployer.cli.options import EnvArg, KeyOpt, RevArg
+from greentic_deployer.cli.options import (
+    ApplyOpt,
+    ContextOpt,
+    EnvArg,
+    KeyOpt,
+    KubeconfigOpt,
+    RevArg,
+)
 from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
 
 app = typer.Typer(help="Stage, warm, drain and archive immutable revisions.", no_args_is_help=True)
@@ -47,10 +54,17 @@ def _verb(
     env: str | None,
     rid: str | None,
     key: str | None,
+    **live: Any,
 ) -> None:
     run_payload_verb(
-        ctx, entry, {"environment_id": env, "revision_id": rid, "idempotency_key": key}
+        ctx, entry, {"environment_id": env, "revision_id": rid, "idempotency_key": key}, **live
     )
+
+
+def _live(apply: bool, kubeconfig: Path | None, context: str | None) -> dict[str, Any]:
+    # Only passed when given, so a verb without them calls its handler exactly as before.
+    given = {"apply": apply, "kubeconfig": kubeconfig, "context": context}
+    return {k: v for k, v in given.items() if v not in (None, False)}
 
 
 @app.command()
@@ -59,9 +73,19 @@ def warm(
     environment_id: EnvArg = None,
     revision_id: RevArg = None,
     idempotency_key: KeyOpt = None,
+    apply: ApplyOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
 ) -> None:
     """Warm a staged revision until it is ready."""
-    _verb(ctx, verbs.REVISIONS_WARM, environment_id, revision_id, idempotency_key)
+    _verb(
+        ctx,
+        verbs.REVISIONS_WARM,
+        environment_id,
+        revision_id,
+        idempotency_key,
+        **_live(apply, kubeconfig, context),
+    )
 
 
 @app.command()
@@ -94,9 +118,19 @@ def archive(
     environment_id: EnvArg = None,
     revision_id: RevArg = None,
     idempotency_key: KeyOpt = None,
+    apply: ApplyOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
 ) -> None:
     """Archive a revision that no traffic split routes to."""
-    _verb(ctx, verbs.REVISIONS_ARCHIVE, environment_id, revision_id, idempotency_key)
+    _verb(
+        ctx,
+        verbs.REVISIONS_ARCHIVE,
+        environment_id,
+        revision_id,
+        idempotency_key,
+        **_live(apply, kubeconfig, context),
+    )
 
 
 @app.command("list")
@@ -107,5 +141,5 @@ def list_cmd(
     """List an environment's revisions."""
     from greentic_deployer.cli.common import options
 
-    text = options(ctx).output == "text"
+    text = options(ctx).text
     run_positional_verb(ctx, verbs.REVISIONS_LIST, environment_id, with_weights=text)

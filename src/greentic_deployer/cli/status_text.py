@@ -1,4 +1,4 @@
-"""`--output text` dispatch: `op status` as a rich tree, everything else through `cli.text`."""
+"""`op status --output text|wide`: the environment as a rich tree."""
 
 from __future__ import annotations
 
@@ -8,16 +8,6 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
-
-
-def print_view(noun: str, verb: str, result: Any) -> None:
-    """Render `result` for people: `status` as a tree, everything else as tables."""
-    if noun == "status" and isinstance(result, dict):
-        print_status(result)
-        return
-    from greentic_deployer.cli.text import print_result
-
-    print_result(noun, verb, result)
 
 
 def _age(seconds: int) -> str:

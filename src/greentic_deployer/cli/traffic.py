@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from greentic_deployer.cli import verbs
 from greentic_deployer.cli.confirm import YesOpt
-from greentic_deployer.cli.options import BundleOpt, DeploymentOpt, EnvArg
+from greentic_deployer.cli.options import (
+    ApplyOpt,
+    BundleOpt,
+    ContextOpt,
+    DeploymentOpt,
+    EnvArg,
+    KubeconfigOpt,
+)
 from greentic_deployer.cli.payload_verb import run_deployment_verb, run_payload_verb
 
 app = typer.Typer(
@@ -24,6 +32,12 @@ def _entries(args: list[str] | None) -> list[dict[str, object]] | None:
     from greentic_deployer.ops.traffic import parse_entry_arg
 
     return [parse_entry_arg(arg) for arg in args]
+
+
+def _live(apply: bool, kubeconfig: Path | None, context: str | None) -> dict[str, Any]:
+    # Only passed when given, so a verb without them calls its handler exactly as before.
+    given = {"apply": apply, "kubeconfig": kubeconfig, "context": context}
+    return {k: v for k, v in given.items() if v not in (None, False)}
 
 
 @app.command("set")
@@ -52,6 +66,9 @@ def set_cmd(
             "--authorization-ref", help="Opaque provenance reference (default auth.json)."
         ),
     ] = None,
+    apply: ApplyOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
 ) -> None:
     """Set a deployment's split; every revision must be ready.
 
@@ -62,10 +79,11 @@ def set_cmd(
     from greentic_deployer.cli.envelope import emit_failure
     from greentic_deployer.spec.errors import GreenticError
 
+    opts = options(ctx)
     try:
-        parsed = None if options(ctx).schema else _entries(entries)
+        parsed = None if opts.schema else _entries(entries)
     except GreenticError as exc:
-        emit_failure(NOUN, "set", exc.kind, exc.message)
+        emit_failure(NOUN, "set", exc.kind, exc.message, opts)
     run_payload_verb(
         ctx,
         verbs.TRAFFIC_SET,
@@ -78,6 +96,7 @@ def set_cmd(
             "authorization_ref": authorization_ref,
         },
         bundle=bundle,
+        **_live(apply, kubeconfig, context),
     )
 
 
@@ -98,9 +117,19 @@ def rollback(
     environment_id: EnvArg = None,
     deployment: DeploymentOpt = None,
     bundle: BundleOpt = None,
+    apply: ApplyOpt = False,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
 ) -> None:
     """Restore the previous split (one step)."""
-    run_deployment_verb(ctx, verbs.TRAFFIC_ROLLBACK, environment_id, deployment, bundle)
+    run_deployment_verb(
+        ctx,
+        verbs.TRAFFIC_ROLLBACK,
+        environment_id,
+        deployment,
+        bundle,
+        **_live(apply, kubeconfig, context),
+    )
 
 
 @app.command()

@@ -214,6 +214,24 @@ def _env_render() -> Callable[..., Any]:
     return render.render
 
 
+def _env_reconcile() -> Callable[..., Any]:
+    from greentic_deployer.ops import live
+
+    return live.reconcile
+
+
+def _env_diff() -> Callable[..., Any]:
+    from greentic_deployer.ops import live
+
+    return live.diff
+
+
+def _env_apply_revision() -> Callable[..., Any]:
+    from greentic_deployer.ops import live
+
+    return live.apply_revision
+
+
 def _env_packs_list() -> Callable[..., Any]:
     from greentic_deployer.ops import env_packs
 
@@ -311,6 +329,25 @@ ENV_DESTROY = PositionalVerb("env", "destroy", "<environment_id> --confirm", _en
 ENV_RENDER = PositionalVerb(
     "env", "render", "<environment_id> [--kind path[@version]] [--output DIR]", _env_render
 )
+ENV_RECONCILE = PositionalVerb(
+    "env",
+    "reconcile",
+    "<environment_id> [--kind path[@version]] [--wait] [--dry-run] [--adopt] [--concurrency N] "
+    "[--kubeconfig PATH] [--context NAME]",
+    _env_reconcile,
+)
+ENV_DIFF = PositionalVerb(
+    "env",
+    "diff",
+    "<environment_id> [--kind path[@version]] [--kubeconfig PATH] [--context NAME]",
+    _env_diff,
+)
+ENV_APPLY_REVISION = PositionalVerb(
+    "env",
+    "apply-revision",
+    "<environment_id> <revision_id> [--kind path[@version]] [--kubeconfig PATH] [--context NAME]",
+    _env_apply_revision,
+)
 ENV_PACKS_LIST = PositionalVerb("env-packs", "list", "<environment_id>", _env_packs_list)
 BUNDLES_LIST = PositionalVerb("bundles", "list", "<environment_id>", _bundles_list)
 REVISIONS_LIST = PositionalVerb("revisions", "list", "<environment_id>", _revisions_list)
@@ -350,6 +387,9 @@ TABLE: tuple[PayloadVerb[Any] | PositionalVerb, ...] = (
     ENV_DOCTOR,
     ENV_DESTROY,
     ENV_RENDER,
+    ENV_RECONCILE,
+    ENV_DIFF,
+    ENV_APPLY_REVISION,
     ENV_PACKS_LIST,
     BUNDLES_LIST,
     REVISIONS_LIST,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -82,8 +83,12 @@ def resolve_payload(
     answers: Path | None,
     *,
     required_inline: tuple[str, ...] = (),
+    label: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
-    """Inline flags xor an answers file; partial inline input names what is missing."""
+    """Inline flags xor an answers file; partial inline input names what is missing.
+
+    `label` turns a payload field into what the caller typed for it (a CLI flag name).
+    """
     given = {k: v for k, v in inline.items() if v is not None and v not in ([], ())}
     if given and answers is not None:
         raise InvalidArgumentError(
@@ -102,7 +107,11 @@ def resolve_payload(
         )
     missing = [name for name in required_inline if name not in given]
     if missing:
-        raise InvalidArgumentError("payload", f"partial inline input: missing {', '.join(missing)}")
+        names = ", ".join(label(name) if label else name for name in missing)
+        raise InvalidArgumentError(
+            "payload",
+            f"partial inline input: missing {names} (or pass every field with --answers)",
+        )
     return given
 
 

@@ -11,6 +11,7 @@ from greentic_deployer.spec.clock import Clock, format_timestamp, system_clock
 from greentic_deployer.store.protocol import EnvironmentStore
 
 if TYPE_CHECKING:
+    from greentic_deployer.bundle.progress import StageProgress
     from greentic_deployer.packs.registry import EnvPackRegistry
 
 
@@ -28,6 +29,7 @@ class OpContext:
     store: EnvironmentStore
     clock: Clock = field(default=system_clock)
     registry_factory: Callable[[], EnvPackRegistry] = field(default=default_registry)
+    stage_progress: StageProgress | None = None
     # Set with a `DryRunStore`: verbs compute their result, nothing is written or audited.
     dry_run: bool = False
     _registry: EnvPackRegistry | None = field(default=None, init=False, repr=False)

@@ -17,6 +17,7 @@ from greentic_deployer.ops import bundles, revisions, traffic
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.bundles import update_deployment
 from greentic_deployer.ops.context import OpContext
+from greentic_deployer.ops.live_target import Connection
 from greentic_deployer.ops.revisions import warm_revision
 from greentic_deployer.ops.traffic import set_entries
 from greentic_deployer.spec.bundle import BundleDeployment, RevenueShareEntry, RouteBinding
@@ -50,6 +51,8 @@ class DeployRequest:
     revenue_share: list[RevenueShareEntry] | None = None
     bundle_source_uri: str | None = None
     config_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    live: Connection | None = None
+    """With `--apply`: carry each step out on the env's k8s cluster (ops/live_apply.py)."""
 
 
 def check_route_binding(binding: RouteBinding | None, *, tenant_given: bool) -> None:
@@ -112,11 +115,29 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
     if replayed is not None:
         return replayed
     refuse_route_change(target, request)
+    if request.live is not None:
+        from greentic_deployer.ops import live_apply
+
+        # The kind, answers and secrets backend are checked before anything is staged.
+        live_apply.live_target(ctx, target.env_id, request.live, "deploy")
     # Stage the files first: a bad bundle or bad overrides fail before the env changes.
     revision_id = new_ulid()
     staged = stage_files(ctx, target, revision_id, request.config_overrides)
     deployment_id, superseded = record_revision(ctx, target, request, revision_id, staged)
-    warm_revision(ctx, target.env_id, revision_id, idempotency_key=target.key)
+    env_level = 0
+    if request.live is None:
+        warm_revision(ctx, target.env_id, revision_id, idempotency_key=target.key)
+    else:
+        # The worker is applied and rolled out before the revision is recorded `ready`; a
+        # failed rollout leaves it `failed` and traffic untouched (the error propagates).
+        _, env_level = live_apply.warm(
+            ctx,
+            target.env_id,
+            revision_id,
+            request.live,
+            idempotency_key=target.key,
+            bootstrap=True,
+        )
     if target.existing is not None and request.config_overrides:
         # Only after stage + warm, so the overrides can name packs the new revision brings.
         update_deployment(
@@ -126,8 +147,8 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
             config_overrides=request.config_overrides,
             idempotency_key=target.key,
         )
-    route_all_traffic(ctx, target, deployment_id, revision_id)
-    return _result(
+    route_all_traffic(ctx, target, deployment_id, revision_id, request.live)
+    result = _result(
         target.env_id,
         target.bundle_id,
         deployment_id,
@@ -135,6 +156,9 @@ def deploy(ctx: OpContext, request: DeployRequest) -> dict[str, Any]:
         target.existing is not None,
         superseded,
     )
+    if request.live is not None:
+        result["applied"] = {"env_level_objects": env_level, "worker": "rolled-out"}
+    return result
 
 
 def parse_target(ctx: OpContext, request: DeployRequest) -> DeployTarget:
@@ -297,18 +321,23 @@ def record_revision(
 
 
 def route_all_traffic(
-    ctx: OpContext, target: DeployTarget, deployment_id: str, revision_id: str
+    ctx: OpContext,
+    target: DeployTarget,
+    deployment_id: str,
+    revision_id: str,
+    live: Connection | None = None,
 ) -> None:
-    """Send 100 % of the deployment's traffic to the new revision."""
+    """Send 100 % of the deployment's traffic to the new revision (live: runtime-config first)."""
     key = target.key or parse_idempotency_key(f"deploy:{deployment_id}:{revision_id}")
-    set_entries(
-        ctx,
-        target.env_id,
-        deployment_id,
-        [TrafficEntry(revision_id=revision_id, weight_bps=TOTAL_BPS)],
-        key,
-        facets=target.facets,
-    )
+    entries = [TrafficEntry(revision_id=revision_id, weight_bps=TOTAL_BPS)]
+    if live is not None:
+        from greentic_deployer.ops import live_apply
+
+        live_apply.set_entries_verb(
+            ctx, target.env_id, deployment_id, entries, key, live, facets=target.facets
+        )
+        return
+    set_entries(ctx, target.env_id, deployment_id, entries, key, facets=target.facets)
 
 
 def _result(

@@ -122,6 +122,29 @@ def run_provider_verb(
     return audited(ctx, env_id, noun, verb, target, action, idempotency_key=idempotency_key)
 
 
+def run_then_commit(
+    ctx: OpContext,
+    env_id: str,
+    *,
+    noun: str,
+    verb: str,
+    target: dict[str, Any],
+    effect: Callable[[BoundDeployer], Awaitable[R]],
+    commit: Callable[[R], T],
+) -> T:
+    """Provider effect, then `commit`: a store verb that records and audits itself.
+
+    For verbs whose record step is a whole use-case (a keyed `traffic set`); a failed effect
+    appends one failed audit line and changes nothing in the store.
+    """
+
+    def effect_only() -> R:
+        return _run_effect(effect, bound_deployer(ctx, env_id))
+
+    outcome = audited(ctx, env_id, noun, verb, target, effect_only, audit_success=False)
+    return commit(outcome)
+
+
 def _record_failure(
     ctx: OpContext,
     env_id: str,

@@ -11,6 +11,7 @@ from greentic_deployer.engine.lookup import require_deployment, require_revision
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.drain_guard import refuse_routed_drain
+from greentic_deployer.ops.live_target import live_connection
 from greentic_deployer.ops.payloads import DrainPayload, RevisionVerbPayload, StagePayload
 from greentic_deployer.ops.summaries import revision_summary
 from greentic_deployer.spec.environment import Environment
@@ -108,6 +109,7 @@ def stage_bundle_files(
         env_id=env_id,
         bundle_id=bundle_id,
         revision_id=revision_id,
+        progress=ctx.stage_progress,
     )
 
 
@@ -168,8 +170,29 @@ def _stage_bundle(
     )
 
 
-def warm(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
-    """Walk staged → warming → ready behind a (passing) health gate."""
+def warm(
+    ctx: OpContext,
+    payload: RevisionVerbPayload,
+    *,
+    apply: bool = False,
+    kubeconfig: Path | None = None,
+    context: str | None = None,
+) -> dict[str, Any]:
+    """Walk staged → warming → ready behind a (passing) health gate.
+
+    With `apply`, the k8s worker is applied and rolled out first (ops/live_apply.py).
+    """
+    live = live_connection(apply, kubeconfig, context)
+    if live is not None:
+        from greentic_deployer.ops import live_apply
+
+        return live_apply.warm_verb(
+            ctx,
+            parse_env_id(payload.environment_id),
+            parse_ulid(payload.revision_id, "revision_id"),
+            live,
+            payload.idempotency_key,
+        )
     return warm_revision(
         ctx,
         parse_env_id(payload.environment_id),
@@ -216,10 +239,22 @@ def drain(ctx: OpContext, payload: DrainPayload) -> dict[str, Any]:
     )
 
 
-def archive(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
-    """Archive a revision no split routes to."""
+def archive(
+    ctx: OpContext,
+    payload: RevisionVerbPayload,
+    *,
+    apply: bool = False,
+    kubeconfig: Path | None = None,
+    context: str | None = None,
+) -> dict[str, Any]:
+    """Archive a revision no split routes to (with `apply`, its k8s worker is deleted first)."""
     env_id = parse_env_id(payload.environment_id)
     revision_id = parse_ulid(payload.revision_id, "revision_id")
+    live = live_connection(apply, kubeconfig, context)
+    if live is not None:
+        from greentic_deployer.ops import live_apply
+
+        return live_apply.archive_verb(ctx, env_id, revision_id, live, payload.idempotency_key)
     return _lifecycle_verb(
         ctx,
         env_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import JsonValue
@@ -17,6 +18,7 @@ from greentic_deployer.engine.errors import (
 )
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
+from greentic_deployer.ops.live_target import live_connection
 from greentic_deployer.ops.payloads import TrafficEntryPayload, TrafficSetPayload
 from greentic_deployer.ops.summaries import (
     TRAFFIC_SUMMARY_FIELDS,
@@ -78,9 +80,10 @@ def parse_entry_arg(text: str) -> dict[str, object]:
     return {"revision_id": revision_id, "weight_percent": percent}
 
 
-def _precheck(
+def check_entries(
     env: Environment, env_id: str, deployment_id: str, entries: Sequence[TrafficEntry]
 ) -> None:
+    """Every entry names a revision of this env that belongs to this deployment."""
     revisions = {r.revision_id: r for r in env.revisions}
     for entry in entries:
         revision = revisions.get(entry.revision_id)
@@ -126,7 +129,13 @@ def _key_conflict(key: str, deployment_id: str, differing: list[str]) -> Conflic
 
 
 def set_split(
-    ctx: OpContext, payload: TrafficSetPayload, *, facets: dict[str, str] | None = None
+    ctx: OpContext,
+    payload: TrafficSetPayload,
+    *,
+    facets: dict[str, str] | None = None,
+    apply: bool = False,
+    kubeconfig: Path | None = None,
+    context: str | None = None,
 ) -> dict[str, Any]:
     """Set a deployment's split (every entry `ready`, weights summing to exactly 10000 bps).
 
@@ -134,12 +143,31 @@ def set_split(
     bundle digest), so a late retry of an older key replays its outcome instead of
     routing traffic back.
     """
+    env_id = parse_env_id(payload.environment_id)
+    deployment_id = parse_ulid(payload.deployment_id, "deployment_id")
+    entries = [entry_from_payload(e) for e in payload.entries]
+    key = parse_idempotency_key(payload.idempotency_key)
+    live = live_connection(apply, kubeconfig, context)
+    if live is not None:
+        from greentic_deployer.ops import live_apply
+
+        return live_apply.set_entries_verb(
+            ctx,
+            env_id,
+            deployment_id,
+            entries,
+            key,
+            live,
+            updated_by=payload.updated_by,
+            authorization_ref=payload.authorization_ref,
+            facets=facets,
+        )
     return set_entries(
         ctx,
-        parse_env_id(payload.environment_id),
-        parse_ulid(payload.deployment_id, "deployment_id"),
-        [entry_from_payload(e) for e in payload.entries],
-        parse_idempotency_key(payload.idempotency_key),
+        env_id,
+        deployment_id,
+        entries,
+        key,
         updated_by=payload.updated_by,
         authorization_ref=payload.authorization_ref,
         facets=facets,
@@ -169,7 +197,7 @@ def set_entries(
 
     def transform(env: Environment) -> tuple[Environment, SetResult]:
         # Checked on the locked copy: one parse of environment.json per set.
-        _precheck(env, env_id, deployment_id, entries)
+        check_entries(env, env_id, deployment_id, entries)
         outcome = engine.set_traffic(
             env,
             deployment_id,
@@ -230,10 +258,26 @@ def show(ctx: OpContext, env_id: str, deployment_id: str) -> dict[str, Any]:
     return traffic_summary(env_id, split)
 
 
-def rollback(ctx: OpContext, env_id: str, deployment_id: str) -> dict[str, Any]:
-    """Restore the previous split (one step), re-admitting its revisions."""
+def rollback(
+    ctx: OpContext,
+    env_id: str,
+    deployment_id: str,
+    *,
+    apply: bool = False,
+    kubeconfig: Path | None = None,
+    context: str | None = None,
+) -> dict[str, Any]:
+    """Restore the previous split (one step), re-admitting its revisions.
+
+    With `apply`, the restored split's runtime-config is upserted in the cluster first.
+    """
     parse_env_id(env_id)
     deployment_id = parse_ulid(deployment_id, "deployment_id")
+    live = live_connection(apply, kubeconfig, context)
+    if live is not None:
+        from greentic_deployer.ops import live_apply
+
+        return live_apply.rollback_verb(ctx, env_id, deployment_id, live)
     now = ctx.now()
 
     def transform(env: Environment) -> tuple[Environment, engine.TrafficOutcome]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from greentic_deployer.packs.k8s.answers import K8sAnswers, coerce_answers
-from greentic_deployer.packs.k8s.cluster import ENV_LABEL, K8sCluster, env_label
+from greentic_deployer.packs.k8s.cluster import ENV_LABEL, ApiError, K8sCluster, env_label
 from greentic_deployer.packs.k8s.cluster import check_ownership as guard_ownership
 from greentic_deployer.packs.k8s.naming import (
     COMPONENT_WORKER,
@@ -41,6 +41,7 @@ Key = tuple[str | None, str, str]
 WORKER_KINDS: tuple[tuple[str, str], ...] = (("apps/v1", "Deployment"), ("v1", "Service"))
 """The kinds of a revision's worker pair: read even when no worker is desired, for GC."""
 _WORKER_API = {kind: api_version for api_version, kind in WORKER_KINDS}
+FORBIDDEN = 403
 
 
 def key_of(ref: ObjectRef) -> Key:
@@ -70,6 +71,15 @@ class DesiredState:
         if self.vault:
             wanted.setdefault((self.namespace, "Secret"), "v1")
         return [(api, ns, kind) for (ns, kind), api in wanted.items()]
+
+    def known_names(self, namespace: str | None, kind: str) -> list[str]:
+        """Names this env could own in (namespace, kind): desired ones, workers the store knows."""
+        names = [r.name for r in self.refs if r.namespace == namespace and r.kind == kind]
+        if namespace == self.namespace and kind in _WORKER_API:
+            names.extend(worker_name(r.revision_id) for r in self.env.revisions)
+        if self.vault and namespace == self.namespace and kind == "Secret":
+            names.append(DEV_SECRETS)
+        return list(dict.fromkeys(names))
 
 
 def desired_state(
@@ -103,13 +113,31 @@ def desired_state(
     )
 
 
+async def _read_kind(
+    cluster: K8sCluster, desired: DesiredState, api: str, namespace: str | None, kind: str
+) -> list[dict[str, Any]]:
+    try:
+        return await cluster.list(kind, namespace, api_version=api)
+    except ApiError as exc:
+        if exc.status != FORBIDDEN:
+            raise
+    # The reference's minimum Role grants get but not list: read just the names this env can
+    # own. Label GC then sees only workers whose revisions the store still holds.
+    refs = [ObjectRef(api, kind, namespace, n) for n in desired.known_names(namespace, kind)]
+    found = await asyncio.gather(*(cluster.get(ref) for ref in refs))
+    return [live for live in found if live is not None]
+
+
 async def read_existing(cluster: K8sCluster, desired: DesiredState) -> dict[Key, dict[str, Any]]:
-    """One unselected list per (namespace, kind) the desired set and GC touch."""
+    """One unselected list per (namespace, kind) the desired set and GC touch.
+
+    A list answered with 403 falls back to one GET per name this env could own there.
+    """
     # No label selector: an object carrying one of our names but no label, or another env's
     # label, must reach the ownership guard, or a forced apply would silently take it over.
     reads = desired.reads()
     answers = await asyncio.gather(
-        *(cluster.list(kind, namespace, api_version=api) for api, namespace, kind in reads),
+        *(_read_kind(cluster, desired, api, namespace, kind) for api, namespace, kind in reads),
         return_exceptions=True,
     )
     existing: dict[Key, dict[str, Any]] = {}
