@@ -67,7 +67,7 @@ def test_revisions_list_text_has_a_weight_column_and_json_does_not(
     gtc, r1, r2 = redeployed["cli"], redeployed["r1"], redeployed["r2"]
     text = gtc("revisions", "list", "local", "--output", "text").stdout
     assert text.splitlines()[0].split()[-1] == "WEIGHT"
-    assert "100% (10000 bps)" in next(ln for ln in text.splitlines() if r2 in ln)
+    assert next(ln for ln in text.splitlines() if r2 in ln).split()[-1] == "100%"
     assert r1 in text  # ids are never folded over two lines
     rows = gtc.ok("revisions", "list", "local")["revisions"]
     assert all(

@@ -298,6 +298,5 @@ def list_revisions(ctx: OpContext, env_id: str, *, with_weights: bool = False) -
 
         weights = revision_weights(env)
         for row in rows:
-            bps = weights.get(row["revision_id"])
-            row["weight"] = "-" if bps is None else f"{bps / 100:g}% ({bps} bps)"
+            row["weight_bps"] = weights.get(row["revision_id"])  # None: not in the split
     return {"environment_id": env_id, "revisions": rows}
