@@ -22,17 +22,16 @@ show() { echo; echo "==> gtc op $*"; op "$@" --output text; }
 echo "store: $STORE"
 show env init
 show deploy --bundle "$BUNDLE"
-DEPLOYMENT=$(op bundles list local | .venv/bin/python -c \
-  "import json,sys; print(json.load(sys.stdin)['result']['deployments'][0]['deployment_id'])")
+DEPLOYMENT=$(op bundles list local --output name)
 show deploy --bundle "$BUNDLE"
 show revisions list local
 show traffic show local --deployment "$DEPLOYMENT"
 # Canary: inline weights are percent (`N` or `N%`); `Nbps` would be basis points.
-read -r FIRST SECOND < <(op revisions list local | .venv/bin/python -c \
-  "import json,sys; print(*[r['revision_id'] for r in json.load(sys.stdin)['result']['revisions']])")
+{ read -r FIRST; read -r SECOND; } < <(op revisions list local --output name)
 show traffic set local --deployment "$DEPLOYMENT" --idempotency-key canary-90-10 \
   "$SECOND=90" "$FIRST=10"
-show traffic rollback local --deployment "$DEPLOYMENT"
+show traffic rollback local --bundle hello
+show status local
 show env doctor local
 show env render local --kind greentic.deployer.k8s@1.0.0 --output "$MANIFESTS"
 echo

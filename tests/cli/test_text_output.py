@@ -37,21 +37,23 @@ def test_no_headers_drops_the_header_row(local_env: Cli) -> None:
 def test_wide_adds_columns_joined_from_the_document(local_env: Cli) -> None:
     deployed = local_env.ok("deploy", "--bundle", str(EXAMPLE_BUNDLE))
     narrow = local_env("revisions", "list", "local", "-o", "text").stdout.splitlines()
-    assert narrow[0].split() == ["REVISION", "BUNDLE", "SEQ", "LIFECYCLE"]
+    assert narrow[0].split() == ["REVISION", "BUNDLE", "SEQ", "LIFECYCLE", "WEIGHT"]
     wide = local_env("revisions", "list", "local", "-owide").stdout.splitlines()
     assert wide[0].split() == [
         "REVISION",
         "BUNDLE",
         "SEQ",
         "LIFECYCLE",
+        "WEIGHT",
         "DEPLOYMENT",
         "CREATED",
         "DIGEST",
         "SOURCE",
     ]
     cells = wide[1].split()
-    assert cells[0] == deployed["revision_id"] and cells[4] == deployed["deployment_id"]
-    assert cells[6].startswith("sha256:") and len(cells[6]) == 71
+    assert cells[0] == deployed["revision_id"] and cells[5] == deployed["deployment_id"]
+    assert cells[4] == "100%"  # the WEIGHT column, text output only
+    assert cells[7].startswith("sha256:") and len(cells[7]) == 71
     bundles = local_env("bundles", "list", "local", "-o", "wide").stdout.splitlines()
     assert bundles[0].split()[-3:] == ["PATH-PREFIXES", "TENANT", "CREATED"]
     assert "default/default" in bundles[1]

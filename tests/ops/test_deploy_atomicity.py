@@ -11,7 +11,7 @@ from greentic_deployer.ops import bundles, revisions, traffic
 from greentic_deployer.ops.context import OpContext
 from greentic_deployer.ops.deploy import DeployRequest, deploy
 from greentic_deployer.ops.init_env import init
-from greentic_deployer.ops.payloads import BundleRemovePayload, RevisionVerbPayload
+from greentic_deployer.ops.payloads import BundleRemovePayload, DrainPayload, RevisionVerbPayload
 from greentic_deployer.spec.errors import ConflictError, InvalidArgumentError
 from tests.conftest import EXAMPLE_BUNDLE
 
@@ -71,7 +71,7 @@ def test_bundles_remove_deletes_the_compacted_revision_directories(ctx: OpContex
     dep, rid = result["deployment_id"], result["revision_id"]
     assert _revision_dirs(ctx) == [rid]
     traffic.clear(ctx, "local", dep)
-    revisions.drain(ctx, RevisionVerbPayload(environment_id="local", revision_id=rid))
+    revisions.drain(ctx, DrainPayload(environment_id="local", revision_id=rid))
     revisions.archive(ctx, RevisionVerbPayload(environment_id="local", revision_id=rid))
     removed = bundles.remove(ctx, BundleRemovePayload(environment_id="local", deployment_id=dep))
     assert removed["pruned_revision_ids"] == [rid]
@@ -82,9 +82,7 @@ def test_a_draining_revision_cannot_take_new_traffic_and_says_why(ctx: OpContext
     init(ctx)
     first = deploy(ctx, DeployRequest(bundle_path=EXAMPLE_BUNDLE))
     second = deploy(ctx, DeployRequest(bundle_path=EXAMPLE_BUNDLE))
-    revisions.drain(
-        ctx, RevisionVerbPayload(environment_id="local", revision_id=first["revision_id"])
-    )
+    revisions.drain(ctx, DrainPayload(environment_id="local", revision_id=first["revision_id"]))
     with pytest.raises(ConflictError, match="stage and warm a new revision") as caught:
         traffic.rollback(ctx, "local", second["deployment_id"])
     assert "warm it first" not in str(caught.value)

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from greentic_deployer.cli import verbs
-from greentic_deployer.cli.options import DeploymentOpt, EnvArg, KeyOpt
+from greentic_deployer.cli.confirm import YesOpt
+from greentic_deployer.cli.options import BundleOpt, DeploymentOpt, EnvArg, KeyOpt
 from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
 
 app = typer.Typer(
@@ -64,6 +65,7 @@ def update(
     ctx: typer.Context,
     environment_id: EnvArg = None,
     deployment: DeploymentOpt = None,
+    bundle: BundleOpt = None,
     status: Annotated[str | None, typer.Option(help="active, paused or archived.")] = None,
     idempotency_key: KeyOpt = None,
 ) -> None:
@@ -77,6 +79,7 @@ def update(
             "status": status,
             "idempotency_key": idempotency_key,
         },
+        bundle=bundle,
     )
 
 
@@ -85,9 +88,15 @@ def remove(
     ctx: typer.Context,
     environment_id: EnvArg = None,
     deployment: DeploymentOpt = None,
+    bundle: BundleOpt = None,
     idempotency_key: KeyOpt = None,
+    yes: YesOpt = False,
 ) -> None:
     """Remove a deployment with no split and no live revision."""
+    from greentic_deployer.cli.common import options
+    from greentic_deployer.cli.confirm import confirm
+
+    skip = yes or options(ctx).dry_run
     run_payload_verb(
         ctx,
         verbs.BUNDLES_REMOVE,
@@ -96,6 +105,11 @@ def remove(
             "deployment_id": deployment,
             "idempotency_key": idempotency_key,
         },
+        bundle=bundle,
+        before=lambda data: confirm(
+            f"Remove deployment {data.get('deployment_id')} from `{data.get('environment_id')}`?",
+            skip=skip,
+        ),
     )
 
 

@@ -33,6 +33,11 @@ def op_context(opts: GlobalOptions, *, stages: bool = False) -> OpContext:
     from greentic_deployer.store.local import LocalFileStore, default_root
 
     store = LocalFileStore(opts.store_root or default_root())
+    if opts.dry_run:
+        from greentic_deployer.store.dry_run import DryRunStore
+
+        # No progress bar: a dry run's staging goes to scratch and is not worth watching.
+        return OpContext(store=DryRunStore(store), dry_run=True)
     if not stages:
         return OpContext(store=store)
     from greentic_deployer.cli.progress import stage_bar

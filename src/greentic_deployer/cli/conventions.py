@@ -13,7 +13,8 @@ SHELLS = ("bash", "zsh", "fish")
 GLOBAL_OPTIONS_EPILOG = (
     "[bold]Global options[/bold] (before the noun or after the verb): "
     "--store-root DIR, --answers FILE (payload verbs), --schema, "
-    "-o/--output json|text|wide, --no-headers (text only), -h/--help."
+    "-o/--output json|text|wide|name, --no-headers (text only), "
+    "--dry-run (mutating verbs), -h/--help."
 )
 
 

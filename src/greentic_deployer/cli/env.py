@@ -13,6 +13,7 @@ from greentic_deployer.cli.common import (
     options,
     positional_schema,
 )
+from greentic_deployer.cli.confirm import YesOpt
 from greentic_deployer.cli.envelope import run_verb
 from greentic_deployer.cli.options import ContextOpt, EnvArg, KindOpt, KubeconfigOpt, RevArg
 from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
@@ -132,8 +133,17 @@ def destroy(
     ctx: typer.Context,
     environment_id: EnvArg = None,
     confirm: Annotated[bool, typer.Option("--confirm", help="Required: really retire it.")] = False,
+    yes: YesOpt = False,
 ) -> None:
-    """Retire an environment with nothing live (moved to <store-root>/.retired/)."""
+    """Retire an environment with nothing live (moved to <store-root>/.retired/).
+
+    On a terminal, without --confirm or --yes, it asks instead of refusing.
+    """
+    from greentic_deployer.cli.confirm import ask_destroy
+
+    opts = options(ctx)
+    if not opts.schema and environment_id is not None:
+        confirm = ask_destroy(environment_id, confirmed=confirm, yes=yes, dry_run=opts.dry_run)
     run_positional_verb(ctx, verbs.ENV_DESTROY, environment_id, confirm=confirm)
 
 

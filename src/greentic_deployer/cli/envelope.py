@@ -24,6 +24,21 @@ def emit_success(
 
     `schema`: the result is an input description, so no verb-specific view applies.
     """
+    if options.dry_run and not schema and not options.schema:
+        from greentic_deployer.cli.dry_run import mark_dry_run
+
+        result = mark_dry_run(noun, verb, result)
+    if options.output == "name" and not schema and not options.schema:
+        from greentic_deployer.cli.output_name import primary_ids
+
+        sys.stdout.write("".join(f"{rid}\n" for rid in primary_ids(noun, verb, result)))
+        sys.stdout.flush()
+        return
+    if options.text and noun == "status" and not schema and isinstance(result, dict):
+        from greentic_deployer.cli.status_text import print_status
+
+        print_status(result)
+        return
     if options.text:
         from greentic_deployer.cli.hints import next_steps
         from greentic_deployer.cli.terminal import stdout_is_terminal

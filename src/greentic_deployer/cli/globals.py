@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-# The one list of accepted `--output` values: json (the envelope) and the human renderings.
-OUTPUT_FORMATS = ("json", "text", "wide")
+# The one list of accepted `--output` values: json (the envelope), the human renderings,
+# and name (only the result's primary id, for scripts).
+OUTPUT_FORMATS = ("json", "text", "wide", "name")
 TEXT_FORMATS = ("text", "wide")
 OUTPUT_FLAGS = ("--output", "-o")
 VALUE_FLAGS = ("--store-root", "--answers", *OUTPUT_FLAGS)
-BOOL_FLAGS = ("--schema", "--no-headers")
+BOOL_FLAGS = ("--schema", "--no-headers", "--dry-run")
 
 
 @dataclass
@@ -21,6 +22,7 @@ class GlobalOptions:
     answers: Path | None = None
     schema: bool = False
     output: str = "json"
+    dry_run: bool = False
     no_headers: bool = False
 
     @property

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 GAP = "   "  # three spaces between plain columns, as kubectl prints them
+
+
+_ULID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
 
 
 def plain_table(
@@ -94,8 +98,10 @@ class Layout:
         from rich.table import Table
 
         table = Table(show_header=not self.no_headers, header_style="bold")
-        for header in headers:
-            table.add_column(header.upper(), overflow="fold")
+        for index, header in enumerate(headers):
+            # An id folded over two lines cannot be copied: a column of ULIDs never wraps.
+            ids = bool(rows) and all(_ULID.fullmatch(str(row[index])) for row in rows)
+            table.add_column(header.upper(), overflow="fold", no_wrap=ids)
         for row in rows:
             table.add_row(*(str(c) for c in row))
         self.console.print(table)

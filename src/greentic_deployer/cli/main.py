@@ -73,22 +73,44 @@ def op_callback(
         typer.Option(
             "--output",
             "-o",
-            help="json (default, one line), text (tables) or wide (text with more columns).",
+            help="json (default, one line), text (tables), wide (text with more columns) or "
+            "name (the result's id only).",
         ),
     ] = "json",
     no_headers: Annotated[
         bool, typer.Option("--no-headers", help="Text output: omit table header rows.")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Compute and print a mutating verb's result; write nothing."
+        ),
     ] = False,
 ) -> None:
     """Global flags may also appear after the noun and verb."""
     if output not in OUTPUT_FORMATS:
         raise typer.BadParameter(f"expected {', '.join(OUTPUT_FORMATS)}", param_hint="--output")
     ctx.obj = GlobalOptions(
-        store_root=store_root, answers=answers, schema=schema, output=output, no_headers=no_headers
+        store_root=store_root,
+        answers=answers,
+        schema=schema,
+        output=output,
+        no_headers=no_headers,
+        dry_run=dry_run,
     )
 
 
 deploy.register(op_app)
+
+
+def _register_status() -> None:
+    # A top-level verb like `deploy`; registered apart from the noun imports above.
+    from greentic_deployer.cli import status
+
+    status.register(op_app)
+
+
+_register_status()
 app.add_typer(op_app, name="op")
 # `dev` costs only typer at start-up: its command imports the emulator (uvicorn) when run.
 app.add_typer(dev.app, name="dev")

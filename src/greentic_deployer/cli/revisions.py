@@ -94,9 +94,22 @@ def drain(
     environment_id: EnvArg = None,
     revision_id: RevArg = None,
     idempotency_key: KeyOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Drain even while the revision carries traffic.")
+    ] = False,
 ) -> None:
-    """Start draining a ready revision."""
-    _verb(ctx, verbs.REVISIONS_DRAIN, environment_id, revision_id, idempotency_key)
+    """Start draining a ready revision (refused while it carries traffic, unless --force)."""
+    run_payload_verb(
+        ctx,
+        verbs.REVISIONS_DRAIN,
+        {
+            "environment_id": environment_id,
+            "revision_id": revision_id,
+            "idempotency_key": idempotency_key,
+            # None when not given, so `--answers` alone is not "inline flags and a file".
+            "force": True if force else None,
+        },
+    )
 
 
 @app.command()
@@ -126,4 +139,7 @@ def list_cmd(
     environment_id: Annotated[str | None, typer.Argument(help="Environment id.")] = None,
 ) -> None:
     """List an environment's revisions."""
-    run_positional_verb(ctx, verbs.REVISIONS_LIST, environment_id)
+    from greentic_deployer.cli.common import options
+
+    text = options(ctx).text
+    run_positional_verb(ctx, verbs.REVISIONS_LIST, environment_id, with_weights=text)

@@ -72,6 +72,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("BUNDLE", "bundle_id"),
         Column("SEQ", "sequence"),
         Column("LIFECYCLE", "lifecycle"),
+        # Present only in text mode (`revisions list` adds it); the JSON rows are unchanged.
+        Column("WEIGHT", "weight_bps", show=lambda bps: "-" if bps is None else percent(int(bps))),
         Column("DEPLOYMENT", "deployment_id", wide=True),
         Column("CREATED", "created_at", wide=True),
         Column("DIGEST", "bundle_digest", wide=True),

@@ -8,8 +8,16 @@ from typing import Annotated, Any
 import typer
 
 from greentic_deployer.cli import verbs
-from greentic_deployer.cli.options import ApplyOpt, ContextOpt, DeploymentOpt, EnvArg, KubeconfigOpt
-from greentic_deployer.cli.payload_verb import run_payload_verb, run_positional_verb
+from greentic_deployer.cli.confirm import YesOpt
+from greentic_deployer.cli.options import (
+    ApplyOpt,
+    BundleOpt,
+    ContextOpt,
+    DeploymentOpt,
+    EnvArg,
+    KubeconfigOpt,
+)
+from greentic_deployer.cli.payload_verb import run_deployment_verb, run_payload_verb
 
 app = typer.Typer(
     help="Split a deployment's traffic across ready revisions (percent or basis points).",
@@ -43,7 +51,8 @@ def set_cmd(
             "weights must sum to 100% (10000 bps)."
         ),
     ] = None,
-    deployment: Annotated[str | None, typer.Option("--deployment", help="Deployment ULID.")] = None,
+    deployment: DeploymentOpt = None,
+    bundle: BundleOpt = None,
     idempotency_key: Annotated[
         str | None,
         typer.Option("--idempotency-key", help="Required. Same key + same entries is a no-op."),
@@ -86,16 +95,20 @@ def set_cmd(
             "updated_by": updated_by,
             "authorization_ref": authorization_ref,
         },
+        bundle=bundle,
         **_live(apply, kubeconfig, context),
     )
 
 
 @app.command()
 def show(
-    ctx: typer.Context, environment_id: EnvArg = None, deployment: DeploymentOpt = None
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    deployment: DeploymentOpt = None,
+    bundle: BundleOpt = None,
 ) -> None:
     """Show a deployment's current split."""
-    run_positional_verb(ctx, verbs.TRAFFIC_SHOW, environment_id, deployment)
+    run_deployment_verb(ctx, verbs.TRAFFIC_SHOW, environment_id, deployment, bundle)
 
 
 @app.command()
@@ -103,23 +116,43 @@ def rollback(
     ctx: typer.Context,
     environment_id: EnvArg = None,
     deployment: DeploymentOpt = None,
+    bundle: BundleOpt = None,
     apply: ApplyOpt = False,
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
 ) -> None:
     """Restore the previous split (one step)."""
-    run_positional_verb(
+    run_deployment_verb(
         ctx,
         verbs.TRAFFIC_ROLLBACK,
         environment_id,
         deployment,
+        bundle,
         **_live(apply, kubeconfig, context),
     )
 
 
 @app.command()
 def clear(
-    ctx: typer.Context, environment_id: EnvArg = None, deployment: DeploymentOpt = None
+    ctx: typer.Context,
+    environment_id: EnvArg = None,
+    deployment: DeploymentOpt = None,
+    bundle: BundleOpt = None,
+    yes: YesOpt = False,
 ) -> None:
     """Remove a deployment's split entirely (then drain and archive its revisions)."""
-    run_positional_verb(ctx, verbs.TRAFFIC_CLEAR, environment_id, deployment)
+    from greentic_deployer.cli.common import options
+    from greentic_deployer.cli.confirm import confirm
+
+    skip = yes or options(ctx).dry_run
+    run_deployment_verb(
+        ctx,
+        verbs.TRAFFIC_CLEAR,
+        environment_id,
+        deployment,
+        bundle,
+        before=lambda env, dep: confirm(
+            f"Clear the traffic split of deployment {dep} in `{env}`? It will receive no traffic.",
+            skip=skip,
+        ),
+    )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         BundleRemovePayload,
         BundleUpdatePayload,
         CreateEnvPayload,
+        DrainPayload,
         RevisionVerbPayload,
         StagePayload,
         TrafficSetPayload,
@@ -155,13 +156,11 @@ def _revisions_warm() -> tuple[
     return RevisionVerbPayload, revisions.warm
 
 
-def _revisions_drain() -> tuple[
-    type[RevisionVerbPayload], Callable[[OpContext, RevisionVerbPayload], Any]
-]:
+def _revisions_drain() -> tuple[type[DrainPayload], Callable[[OpContext, DrainPayload], Any]]:
     from greentic_deployer.ops import revisions
-    from greentic_deployer.ops.payloads import RevisionVerbPayload
+    from greentic_deployer.ops.payloads import DrainPayload
 
-    return RevisionVerbPayload, revisions.drain
+    return DrainPayload, revisions.drain
 
 
 def _revisions_archive() -> tuple[
@@ -276,6 +275,12 @@ def _credentials_requirements() -> Callable[..., Any]:
     return credentials.requirements
 
 
+def _status() -> Callable[..., Any]:
+    from greentic_deployer.ops import status
+
+    return status.status
+
+
 # -- the table ------------------------------------------------------------------------------------
 
 ENV_CREATE = PayloadVerb("env", "create", _env_create, ("environment_id", "name"))
@@ -356,6 +361,8 @@ TRAFFIC_ROLLBACK = PositionalVerb(
 TRAFFIC_CLEAR = PositionalVerb(
     "traffic", "clear", "<environment_id> --deployment <ULID>", _traffic_clear
 )
+# Top-level like `deploy`, so outside TABLE (which lists `op <noun> <verb>` commands).
+STATUS = PositionalVerb("status", "status", "<environment_id>", _status)
 CREDENTIALS_REQUIREMENTS = PositionalVerb(
     "credentials", "requirements", "<environment_id>", _credentials_requirements
 )

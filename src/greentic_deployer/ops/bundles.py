@@ -121,8 +121,8 @@ def update_deployment(
 ) -> dict[str, Any]:
     """The audited `bundles update` use-case on already-parsed values."""
 
-    def transform(env: Environment) -> tuple[Environment, BundleDeployment]:
-        return engine.update_bundle(
+    def transform(env: Environment) -> tuple[Environment, tuple[BundleDeployment, Environment]]:
+        new_env, deployment = engine.update_bundle(
             env,
             deployment_id,
             status=status,
@@ -130,11 +130,12 @@ def update_deployment(
             revenue_share=revenue_share,
             config_overrides=config_overrides,
         )
+        return new_env, (deployment, new_env)
 
     target: dict[str, Any] = {"deployment_id": deployment_id}
     if config_overrides is not None:
         target["config_overrides"] = redact_config_overrides(config_overrides)
-    deployment = audited(
+    deployment, updated = audited(
         ctx,
         env_id,
         NOUN,
@@ -143,7 +144,7 @@ def update_deployment(
         lambda: ctx.store.transact(env_id, transform),
         idempotency_key=idempotency_key,
     )
-    return bundle_summary(env_id, deployment)
+    return bundle_summary(env_id, deployment, updated)
 
 
 def remove(ctx: OpContext, payload: BundleRemovePayload) -> dict[str, Any]:
@@ -190,5 +191,5 @@ def list_bundles(ctx: OpContext, env_id: str) -> dict[str, Any]:
     env = ctx.store.load(env_id)
     return {
         "environment_id": env_id,
-        "deployments": [bundle_summary(env_id, b) for b in env.bundles],
+        "deployments": [bundle_summary(env_id, b, env) for b in env.bundles],
     }

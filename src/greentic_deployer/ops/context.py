@@ -30,6 +30,8 @@ class OpContext:
     clock: Clock = field(default=system_clock)
     registry_factory: Callable[[], EnvPackRegistry] = field(default=default_registry)
     stage_progress: StageProgress | None = None
+    # Set with a `DryRunStore`: verbs compute their result, nothing is written or audited.
+    dry_run: bool = False
     _registry: EnvPackRegistry | None = field(default=None, init=False, repr=False)
 
     @property

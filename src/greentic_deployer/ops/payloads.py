@@ -176,6 +176,12 @@ class RevisionVerbPayload(Payload):
     idempotency_key: str | None = None
 
 
+class DrainPayload(RevisionVerbPayload):
+    """`op revisions drain`: `force` drains a revision that still carries traffic."""
+
+    force: bool = False
+
+
 class TrafficEntryPayload(Payload):
     """One entry of `op traffic set --answers`: `weight_bps` wins over `weight_percent`."""
 

@@ -34,7 +34,7 @@ from greentic_deployer.packs.contract import Deployer, ProviderError
 from greentic_deployer.packs.registry import EnvPackHandler
 from greentic_deployer.spec.bindings import EnvPackBinding
 from greentic_deployer.spec.environment import Environment
-from greentic_deployer.spec.errors import ConflictError, GreenticError
+from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidArgumentError
 from greentic_deployer.spec.slots import CapabilitySlot
 
 R = TypeVar("R")
@@ -104,6 +104,11 @@ def run_provider_verb(
     """Provider effect, then `store.transact(record)`, then one audit line (see module doc)."""
 
     def action() -> T:
+        if ctx.dry_run:
+            # A deployer acts on real infrastructure; a dry run must not, and cannot guess.
+            raise InvalidArgumentError(
+                "--dry-run", f"`{noun} {verb}` asks the deployer to act; it cannot be previewed"
+            )
         bound = bound_deployer(ctx, env_id)
         try:
             outcome = _run_effect(effect, bound)

@@ -10,9 +10,11 @@ from greentic_deployer.engine import revisions as engine
 from greentic_deployer.engine.lookup import require_deployment, require_revision
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.context import OpContext
+from greentic_deployer.ops.drain_guard import refuse_routed_drain
 from greentic_deployer.ops.live_target import live_connection
-from greentic_deployer.ops.payloads import RevisionVerbPayload, StagePayload
+from greentic_deployer.ops.payloads import DrainPayload, RevisionVerbPayload, StagePayload
 from greentic_deployer.ops.summaries import revision_summary
+from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import check_semver, new_ulid, parse_env_id, parse_ulid
 from greentic_deployer.spec.revision import PLACEHOLDER_DIGEST, Revision
@@ -217,17 +219,23 @@ def warm_revision(
     return _lifecycle_verb(ctx, env_id, "warm", revision_id, idempotency_key, action)
 
 
-def drain(ctx: OpContext, payload: RevisionVerbPayload) -> dict[str, Any]:
-    """Walk ready → draining (routing-side; workers stay up)."""
+def drain(ctx: OpContext, payload: DrainPayload) -> dict[str, Any]:
+    """Walk ready → draining (routing-side; workers stay up); routed needs `force`."""
     env_id = parse_env_id(payload.environment_id)
     revision_id = parse_ulid(payload.revision_id, "revision_id")
+
+    def transform(env: Environment) -> tuple[Environment, Revision]:
+        if not payload.force:
+            refuse_routed_drain(env, revision_id)  # on the locked copy
+        return engine.drain_revision(env, revision_id)
+
     return _lifecycle_verb(
         ctx,
         env_id,
         "drain",
         revision_id,
         payload.idempotency_key,
-        lambda: ctx.store.transact(env_id, lambda env: engine.drain_revision(env, revision_id)),
+        lambda: ctx.store.transact(env_id, transform),
     )
 
 
@@ -277,8 +285,18 @@ def _lifecycle_verb(
     return revision_summary(revision)
 
 
-def list_revisions(ctx: OpContext, env_id: str) -> dict[str, Any]:
-    """Every revision of an environment, in store order."""
+def list_revisions(ctx: OpContext, env_id: str, *, with_weights: bool = False) -> dict[str, Any]:
+    """Every revision of an environment, in store order.
+
+    `with_weights` (the text table only; the JSON shape is fixed) adds each revision's weight.
+    """
     parse_env_id(env_id)
     env = ctx.store.load(env_id)
-    return {"environment_id": env_id, "revisions": [revision_summary(r) for r in env.revisions]}
+    rows = [revision_summary(r) for r in env.revisions]
+    if with_weights:
+        from greentic_deployer.ops.status import revision_weights
+
+        weights = revision_weights(env)
+        for row in rows:
+            row["weight_bps"] = weights.get(row["revision_id"])  # None: not in the split
+    return {"environment_id": env_id, "revisions": rows}

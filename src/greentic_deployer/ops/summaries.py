@@ -32,15 +32,35 @@ def env_summary(env: Environment) -> dict[str, Any]:
     return summary
 
 
-def bundle_summary(env_id: str, deployment: BundleDeployment) -> dict[str, Any]:
-    """BundleSummary."""
+def current_revision_count(env: Environment, deployment_id: str) -> int:
+    """How many revisions the deployment's traffic split names (any weight, 0 included).
+
+    `current_revisions` is never appended to (a reference gap), so the split is the record of
+    which revisions are current; ids still in that legacy list count too.
+    """
+    split = env.split_for(deployment_id)
+    routed = {e.revision_id for e in split.entries} if split is not None else set()
+    deployment = env.deployment(deployment_id)
+    legacy = set(deployment.current_revisions) if deployment is not None else set()
+    return len(routed | legacy)
+
+
+def bundle_summary(
+    env_id: str, deployment: BundleDeployment, env: Environment | None = None
+) -> dict[str, Any]:
+    """BundleSummary; with `env`, `current_revision_count` counts the split's revisions."""
+    count = (
+        current_revision_count(env, deployment.deployment_id)
+        if env is not None
+        else len(deployment.current_revisions)
+    )
     return {
         "environment_id": env_id,
         "bundle_id": deployment.bundle_id,
         "deployment_id": deployment.deployment_id,
         "customer_id": deployment.customer_id,
         "status": deployment.status.value,
-        "current_revision_count": len(deployment.current_revisions),
+        "current_revision_count": count,
         "hosts": list(deployment.route_binding.hosts),
     }
 

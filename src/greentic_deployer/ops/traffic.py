@@ -34,6 +34,7 @@ from greentic_deployer.store.idempotency import KeyClaim, KeyReuseError, request
 
 NOUN = "traffic"
 
+_PREFIX = re.compile(r"[0-9A-Za-z]{4,25}")
 _WEIGHT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(%|bps)?")
 
 
@@ -55,7 +56,8 @@ def parse_entry_arg(text: str) -> dict[str, object]:
     rid, sep, weight = text.partition("=")
     if not sep or not rid.strip() or not weight.strip():
         raise InvalidArgumentError("entry", "expected <revision_id>=<weight>", text)
-    revision_id = parse_ulid(rid, "revision_id")
+    # A ULID prefix stays as typed: the CLI resolves it against the environment.
+    revision_id = rid.strip() if _PREFIX.fullmatch(rid.strip()) else parse_ulid(rid, "revision_id")
     match = _WEIGHT.fullmatch(weight.strip())
     if match is None:
         raise InvalidArgumentError(

@@ -151,7 +151,7 @@ class LocalFileStore:
         # Read per lock, so a changed `store.json` applies to the next write.
         retention = load_store_settings(self.root).backup_retention
         layout = dataclasses.replace(layout, backup_retention=retention)
-        with hold_lock(layout.lock_file, self.lock_timeout):
+        with hold_lock(layout.lock_file, self.lock_timeout, what=f"env {env_id}"):
             yield LockedEnv(layout, self.root, self._clock)
 
     # -- writes ------------------------------------------------------------------------
