@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from greentic_deployer.packs.k8s.naming import worker_name
+from greentic_deployer.spec.revision import Lifecycle
 from greentic_deployer.store.local import LocalFileStore
 from greentic_deployer.testing.kube_emulator import RunningEmulator, run_emulator
 from tests.k8s_live.builders import ENV_ID, ready_env
@@ -168,3 +169,52 @@ def test_connection_flags_without_apply_are_refused(tmp_path: Path) -> None:
     assert proc.returncode == 1
     error = json.loads(proc.stderr)["error"]
     assert error["kind"] == "invalid-argument" and "--kubeconfig" in error["message"]
+
+
+def test_dry_run_on_the_command_line_never_changes_the_cluster(
+    tmp_path: Path, cluster: RunningEmulator
+) -> None:
+    """Bug: the global `--dry-run` swallowed reconcile's own flag, so `env reconcile
+    --dry-run` pruned for real; apply-revision must refuse it instead."""
+    kube = str(cluster.kubeconfig)
+    store = LocalFileStore(tmp_path / "store")
+    store.create(ready_env())
+    result(gtc(tmp_path, "env", "reconcile", ENV_ID, "--kubeconfig", kube))
+    revision_id = ready_env().revisions[0].revision_id
+    store.transact(
+        ENV_ID,
+        lambda env: (
+            env.model_copy(
+                update={
+                    "traffic_splits": [],
+                    "revisions": [
+                        r.model_copy(update={"lifecycle": Lifecycle.archived})
+                        for r in env.revisions
+                    ],
+                }
+            ),
+            None,
+        ),
+    )
+    cluster.emulator.reset_counters()
+    preview = result(gtc(tmp_path, "env", "reconcile", ENV_ID, "--kubeconfig", kube, "--dry-run"))
+    assert preview["dry_run"] is True and preview["pruned_count"] == 2
+    assert cluster.emulator.requests_by_verb().get("delete", 0) == 0
+    for ref in preview["pruned"]:
+        plural = "deployments" if ref["kind"] == "Deployment" else "services"
+        assert cluster.emulator.object(plural, ref["namespace"], ref["name"]) is not None
+
+    refused = gtc(
+        tmp_path,
+        "env",
+        "apply-revision",
+        ENV_ID,
+        revision_id,
+        "--kubeconfig",
+        kube,
+        "--dry-run",
+    )
+    assert refused.returncode == 1
+    error = json.loads(refused.stderr)["error"]
+    assert error["kind"] == "invalid-argument" and "--dry-run" in error["message"]
+    assert cluster.emulator.requests_by_verb().get("delete", 0) == 0

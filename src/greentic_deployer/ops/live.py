@@ -21,13 +21,21 @@ from greentic_deployer.ops.live_target import (
     bind_identity,
     resolve_target,
 )
-from greentic_deployer.spec.errors import ConflictError, GreenticError
+from greentic_deployer.spec.errors import ConflictError, GreenticError, InvalidArgumentError
 
 if TYPE_CHECKING:
     from greentic_deployer.packs.k8s.cluster import K8sCluster
 
 NOUN = "env"
 R = TypeVar("R")
+
+
+def refuse_dry_run(ctx: OpContext, noun: str, verb: str) -> None:
+    """A verb whose effect is on the cluster cannot be previewed by the dry-run store."""
+    if ctx.dry_run:
+        raise InvalidArgumentError(
+            "--dry-run", f"`{noun} {verb}` acts on the cluster; it cannot be previewed"
+        )
 
 
 def unreachable(exc: BaseException) -> ConflictError | None:
@@ -86,6 +94,8 @@ def reconcile(
     from greentic_deployer.packs.k8s.rollout import status_line
 
     engine.check_concurrency(concurrency)
+    # The global `--dry-run` (a dry-run store) previews a reconcile as the server-side dry run.
+    dry_run = dry_run or ctx.dry_run
     connection = Connection(kubeconfig, context, connect)
     target = resolve_target(ctx, env_id, kind=kind, connection=connection, verb="reconcile")
 
@@ -152,6 +162,7 @@ def apply_revision(
     connect: Connect | None = None,
 ) -> dict[str, Any]:
     """Present revision -> warm (apply the worker, wait); absent -> archive (delete it)."""
+    refuse_dry_run(ctx, "env", "apply-revision")
     from greentic_deployer.engine.lookup import require_revision
     from greentic_deployer.packs.k8s.deployer import K8sDeployer
     from greentic_deployer.packs.k8s.naming import worker_name

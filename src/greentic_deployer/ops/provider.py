@@ -139,6 +139,10 @@ def run_then_commit(
     """
 
     def effect_only() -> R:
+        if ctx.dry_run:
+            raise InvalidArgumentError(
+                "--dry-run", f"`{noun} {verb}` asks the deployer to act; it cannot be previewed"
+            )
         return _run_effect(effect, bound_deployer(ctx, env_id))
 
     outcome = audited(ctx, env_id, noun, verb, target, effect_only, audit_success=False)
