@@ -60,18 +60,18 @@ def section(stdout: str, header: str, occurrence: int = 0) -> str:
 
 
 def value(block: str, key: str) -> str:
-    """A `key  value` line of a text result."""
-    found = re.search(rf"^\s+{re.escape(key)}\s+(\S.*?)\s*$", block, re.M)
+    """A `key:  value` line of a text result."""
+    found = re.search(rf"^{re.escape(key)}:\s+(\S.*?)\s*$", block, re.M)
     assert found, f"{key} not in:\n{block}"
     return found.group(1)
 
 
 def table(block: str, title: str) -> str:
-    """The rows of the table titled `title` in a text result (up to the next title)."""
+    """The rows of the table headed `title:` in a text result (up to the next blank line)."""
     lines = block.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.strip() == title)
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"{title}:")
     rest = lines[start + 1 :]
-    end = next((i for i, line in enumerate(rest) if re.fullmatch(r"[a-z_]+", line.strip())), None)
+    end = next((i for i, line in enumerate(rest) if not line.strip()), None)
     return "\n".join(rest[:end])
 
 
@@ -100,7 +100,7 @@ def test_the_k8s_act_deploys_twice_reconciles_archives_and_prunes_then_stops_the
     for occurrence in (0, 1):
         deployed = section(out, f"gtc op deploy --env {ENV_ID}", occurrence)
         assert value(deployed, "status") == "routed"
-        assert '"worker":"rolled-out"' in value(deployed, "applied")
+        assert '"worker": "rolled-out"' in deployed.split("applied:", 1)[1]
     assert value(section(out, f"gtc op traffic show {ENV_ID}"), "has_previous") == "yes"
     assert second in section(out, f"gtc op traffic show {ENV_ID}")
 
@@ -113,7 +113,7 @@ def test_the_k8s_act_deploys_twice_reconciles_archives_and_prunes_then_stops_the
     assert value(again, "unchanged_count") == "16"
     assert value(again, "pruned_count") == "0"
     actions = table(again, "actions")
-    assert actions.count("│ unchanged") == 16 and "configured" not in actions
+    assert actions.count(" unchanged") == 16 and "configured" not in actions
     # After archiving the first revision, the reconcile prunes its worker pair only.
     pruned = section(out, f"gtc op env reconcile {ENV_ID} --kubeconfig", 1)
     assert value(pruned, "applied_count") == "14"
