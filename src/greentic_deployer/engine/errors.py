@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from greentic_deployer.spec.errors import ConflictError, GreenticError, NotFoundError
+from greentic_deployer.spec.errors import (
+    ConflictError,
+    DeployerError,
+    GreenticError,
+    NotFoundError,
+)
 from greentic_deployer.spec.revision import Lifecycle
 
 if TYPE_CHECKING:
@@ -38,8 +43,14 @@ def lifecycle_hint(actual: Lifecycle, expected_starts: Sequence[Lifecycle]) -> s
 # -- not found -------------------------------------------------------------------------
 
 
-class RevisionNotFoundError(NotFoundError):
-    """The revision id names no revision of the environment."""
+class RevisionNotFoundError(DeployerError, NotFoundError):
+    """The revision id names no revision of the environment.
+
+    The one class for this concept: the engine raises it, and the env-pack contract exports it as
+    `RevisionNotFound` (a `DeployerError` too, as the conformance bench expects).
+    """
+
+    kind = "not-found"
 
     def __init__(self, env_id: str, revision_id: str) -> None:
         super().__init__(f"revision {revision_id} not found in environment `{env_id}`")
@@ -56,8 +67,10 @@ class DeploymentNotFoundError(NotFoundError):
         self.deployment_id = deployment_id
 
 
-class SplitNotFoundError(NotFoundError):
-    """The deployment has no traffic split."""
+class SplitNotFoundError(DeployerError, NotFoundError):
+    """The deployment has no traffic split (the contract's `SplitNotFound`)."""
+
+    kind = "not-found"
 
     def __init__(self, env_id: str, deployment_id: str) -> None:
         super().__init__(
