@@ -15,8 +15,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from greentic_deployer.engine import lookup
 from greentic_deployer.engine.errors import RevisionNotFoundError, SplitNotFoundError
+from greentic_deployer.spec import errors as spec_errors
 from greentic_deployer.spec.environment import Environment
-from greentic_deployer.spec.errors import ConflictError, DeployerError
+from greentic_deployer.spec.errors import ConflictError
 from greentic_deployer.spec.runtime_config import RuntimeConfig, materialize_runtime_config
 from greentic_deployer.spec.traffic import TOTAL_BPS, TrafficEntry
 
@@ -26,6 +27,9 @@ JsonObject = dict[str, Any]
 
 # -- errors ------------------------------------------------------------------------------------
 
+
+# The base lives in spec so the engine's not-found errors can be DeployerErrors too.
+DeployerError = spec_errors.DeployerError
 
 # One class per not-found concept, defined in the engine; these names are the shipped contract.
 RevisionNotFound = RevisionNotFoundError
