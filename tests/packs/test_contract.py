@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from greentic_deployer.engine import lookup
+from greentic_deployer.engine.errors import RevisionNotFoundError, SplitNotFoundError
 from greentic_deployer.packs.conformance import (
     DEPLOYMENT_A,
     DEPLOYMENT_B,
@@ -53,7 +55,18 @@ def test_require_revision_rejects_unknown_ids(fixture_env: Environment, revision
     assert err.kind == "not-found"
     assert isinstance(err, DeployerError)
     assert isinstance(err, NotFoundError)
-    assert f"revision `{revision_id}` not found in env `conformance`" == str(err)
+    assert f"revision {revision_id} not found in environment `conformance`" == str(err)
+
+
+def test_contract_not_found_errors_are_the_engine_classes(fixture_env: Environment) -> None:
+    """Guards the split where the engine and the contract each had their own not-found classes."""
+    assert RevisionNotFound is RevisionNotFoundError
+    assert SplitNotFound is SplitNotFoundError
+    assert require_revision is lookup.require_revision
+    with pytest.raises(DeployerError):
+        lookup.require_revision(fixture_env, ulid_from_int(0xFFFF))
+    split_error = SplitNotFoundError("conformance", DEPLOYMENT_A)
+    assert isinstance(split_error, DeployerError) and split_error.kind == "not-found"
 
 
 def test_split_outcome_is_exactly_the_recorded_entries(fixture_env: Environment) -> None:

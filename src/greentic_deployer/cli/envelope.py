@@ -110,10 +110,10 @@ def run_verb(
         finally:
             _close_progress()
     except GreenticError as exc:
-        from greentic_deployer.cli.hints import with_hint
+        from greentic_deployer.cli.hints import shown_message, with_hint
 
         with_hint(exc, options)
-        emit_failure(noun, verb, exc.kind, exc.message, options, exc.hint)
+        emit_failure(noun, verb, exc.kind, shown_message(exc), options, exc.hint)
     except OSError as exc:
         message = f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")
         emit_failure(noun, verb, "io", message, options)

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from greentic_deployer.engine.errors import (
+    BindingConflictError,
     BindingNotFoundError,
     DeploymentNotFoundError,
+    DuplicateDeploymentError,
+    LifecycleConflictError,
     RevisionNotFoundError,
     SplitNotFoundError,
 )
 from greentic_deployer.spec.errors import GreenticError
+from greentic_deployer.store.errors import EnvNotFoundError
 
 if TYPE_CHECKING:
     from greentic_deployer.cli.globals import GlobalOptions
@@ -21,6 +25,48 @@ _HINTS: tuple[tuple[type[GreenticError], str], ...] = (
     (SplitNotFoundError, "set one with `op traffic set`"),
     (BindingNotFoundError, "bind it with `op env-packs add`"),
 )
+
+
+def _lifecycle_remedy(exc: LifecycleConflictError) -> str | None:
+    return "check its lifecycle with `op revisions list`" if exc.way_out is None else None
+
+
+def _deployment_remedy(exc: DuplicateDeploymentError) -> str | None:
+    return None if exc.same_id else "change it with `op bundles update`"
+
+
+def _binding_remedy(exc: BindingConflictError) -> str | None:
+    return "change it with `op env-packs update`"
+
+
+def _env_remedy(exc: EnvNotFoundError) -> str | None:
+    # Only the store's standard message (`for_env`) leaves the way out to the edge.
+    if exc.env_id is None:
+        return None
+    return "create it with `gtc op env create` or `gtc op env init`"
+
+
+def _remedy(exc: GreenticError) -> str | None:
+    """The command that fixes `exc`, printed on the error line itself (text and JSON alike).
+
+    Unlike `hint` (its own `Hint:` line in text mode), a remedy reads as the end of the
+    message, as it did when lower layers wrote it there: the output stays the same.
+    """
+    if isinstance(exc, LifecycleConflictError):
+        return _lifecycle_remedy(exc)
+    if isinstance(exc, DuplicateDeploymentError):
+        return _deployment_remedy(exc)
+    if isinstance(exc, BindingConflictError):
+        return _binding_remedy(exc)
+    if isinstance(exc, EnvNotFoundError):
+        return _env_remedy(exc)
+    return None
+
+
+def shown_message(exc: GreenticError) -> str:
+    """The error line: the neutral message, then `; <remedy>` when the CLI knows a command."""
+    remedy = _remedy(exc)
+    return exc.message if remedy is None else f"{exc.message}; {remedy}"
 
 
 def nearest(name: str, candidates: list[str]) -> str | None:
@@ -60,7 +106,8 @@ def with_hint(exc: GreenticError, options: GlobalOptions | None = None) -> Green
 def user_message(exc: GreenticError) -> str:
     """What the failure envelope prints: the message, then `; <hint>` when there is one."""
     hint = with_hint(exc).hint
-    return exc.message if hint is None else f"{exc.message}; {hint}"
+    message = shown_message(exc)
+    return message if hint is None else f"{message}; {hint}"
 
 
 def _aligned(steps: list[tuple[str, str]]) -> list[str]:

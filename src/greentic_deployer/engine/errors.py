@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from greentic_deployer.spec.errors import ConflictError, GreenticError, NotFoundError
+from greentic_deployer.spec.errors import (
+    ConflictError,
+    DeployerError,
+    GreenticError,
+    NotFoundError,
+)
 from greentic_deployer.spec.revision import Lifecycle
 
 if TYPE_CHECKING:
@@ -16,8 +21,11 @@ def _states(states: Sequence[Lifecycle]) -> str:
     return ", ".join(f"`{s.value}`" for s in states)
 
 
-def lifecycle_hint(actual: Lifecycle, expected_starts: Sequence[Lifecycle]) -> str:
-    """What an operator can do about a revision sitting in `actual` instead of `expected_starts`."""
+def lifecycle_hint(actual: Lifecycle, expected_starts: Sequence[Lifecycle]) -> str | None:
+    """What an operator can do about a revision sitting in `actual` instead of `expected_starts`.
+
+    None when only a command can help: the CLI then names it (`cli/hints.py`).
+    """
     if actual == Lifecycle.archived:
         return "archived is terminal; stage a new revision"
     if actual == Lifecycle.failed:
@@ -32,14 +40,20 @@ def lifecycle_hint(actual: Lifecycle, expected_starts: Sequence[Lifecycle]) -> s
         return "wait for it to finish warming (or warm it again)"
     if actual == Lifecycle.ready:
         return "it is already ready; drain or archive it instead"
-    return "check its lifecycle with `op revisions list`"
+    return None
 
 
 # -- not found -------------------------------------------------------------------------
 
 
-class RevisionNotFoundError(NotFoundError):
-    """The revision id names no revision of the environment."""
+class RevisionNotFoundError(DeployerError, NotFoundError):
+    """The revision id names no revision of the environment.
+
+    The one class for this concept: the engine raises it, and the env-pack contract exports it as
+    `RevisionNotFound` (a `DeployerError` too, as the conformance bench expects).
+    """
+
+    kind = "not-found"
 
     def __init__(self, env_id: str, revision_id: str) -> None:
         super().__init__(f"revision {revision_id} not found in environment `{env_id}`")
@@ -56,8 +70,10 @@ class DeploymentNotFoundError(NotFoundError):
         self.deployment_id = deployment_id
 
 
-class SplitNotFoundError(NotFoundError):
-    """The deployment has no traffic split."""
+class SplitNotFoundError(DeployerError, NotFoundError):
+    """The deployment has no traffic split (the contract's `SplitNotFound`)."""
+
+    kind = "not-found"
 
     def __init__(self, env_id: str, deployment_id: str) -> None:
         super().__init__(
@@ -115,11 +131,10 @@ class LifecycleConflictError(ConflictError):
         hint: str | None = None,
     ) -> None:
         expected = list(expected_starts)
-        shown_hint = hint if hint is not None else lifecycle_hint(actual, expected)
-        super().__init__(
-            f"revision {revision_id} is `{actual.value}`, expected one of "
-            f"{_states(expected)}; {shown_hint}"
-        )
+        way_out = hint if hint is not None else lifecycle_hint(actual, expected)
+        text = f"revision {revision_id} is `{actual.value}`, expected one of {_states(expected)}"
+        super().__init__(text if way_out is None else f"{text}; {way_out}")
+        self.way_out = way_out
         self.revision_id = revision_id
         self.actual = actual
         self.expected_starts = expected
@@ -222,24 +237,21 @@ class DuplicateDeploymentError(ConflictError):
         else:
             text = (
                 f"bundle `{bundle_id}` is already deployed for customer `{customer_id}` in "
-                f"environment `{env_id}` as deployment {existing_deployment_id}; "
-                "change it with `op bundles update`"
+                f"environment `{env_id}` as deployment {existing_deployment_id}"
             )
         super().__init__(text)
         self.env_id = env_id
         self.bundle_id = bundle_id
         self.customer_id = customer_id
         self.existing_deployment_id = existing_deployment_id
+        self.same_id = same_id
 
 
 class BindingConflictError(ConflictError):
     """The capability slot is already bound."""
 
     def __init__(self, env_id: str, slot: str, kind: str) -> None:
-        super().__init__(
-            f"slot `{slot}` of environment `{env_id}` is already bound to `{kind}`; "
-            "change it with `op env-packs update`"
-        )
+        super().__init__(f"slot `{slot}` of environment `{env_id}` is already bound to `{kind}`")
         self.env_id = env_id
         self.slot = slot
         self.bound_kind = kind

@@ -5,12 +5,22 @@ from __future__ import annotations
 from greentic_deployer.engine.errors import DeploymentNotFoundError, RevisionNotFoundError
 from greentic_deployer.spec.bundle import BundleDeployment
 from greentic_deployer.spec.environment import Environment
+from greentic_deployer.spec.errors import GreenticError
+from greentic_deployer.spec.ids import parse_ulid
 from greentic_deployer.spec.revision import Revision
 
 
+def canonical_id(value: str) -> str:
+    """ULIDs compare by value: accept any casing, fall back to the raw text when not a ULID."""
+    try:
+        return parse_ulid(value)
+    except GreenticError:
+        return value
+
+
 def require_revision(env: Environment, revision_id: str) -> Revision:
-    """The revision with this id, or RevisionNotFoundError."""
-    revision = env.revision(revision_id)
+    """The revision with this id in any ULID casing, or RevisionNotFoundError (raw id kept)."""
+    revision = env.revision(canonical_id(revision_id))
     if revision is None:
         raise RevisionNotFoundError(env.environment_id, revision_id)
     return revision

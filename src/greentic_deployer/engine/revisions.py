@@ -41,7 +41,7 @@ class StageRequest:
 
     revision_id: str
     deployment_id: str
-    bundle_digest: str
+    bundle_digest: str = PLACEHOLDER_DIGEST
     bundle_source_uri: str | None = None
     pack_list: list[PackListEntry] = field(default_factory=list)
     pack_list_lock_ref: str = ""

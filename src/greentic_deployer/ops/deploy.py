@@ -13,6 +13,7 @@ from pydantic import JsonValue
 
 from greentic_deployer.bundle.digest import sha256_file
 from greentic_deployer.engine.bundles import find_deployment, resolve_customer_id
+from greentic_deployer.engine.revisions import StageRequest
 from greentic_deployer.ops import bundles, revisions, traffic
 from greentic_deployer.ops.audit import audited
 from greentic_deployer.ops.bundles import update_deployment
@@ -303,10 +304,10 @@ def record_revision(
             lambda: revisions.record_staged(
                 ctx,
                 env_id,
-                deployment_id,
-                revision_id,
+                StageRequest(
+                    revision_id, deployment_id, bundle_source_uri=request.bundle_source_uri
+                ),
                 staged,
-                bundle_source_uri=request.bundle_source_uri,
             ),
             idempotency_key=key,
         )

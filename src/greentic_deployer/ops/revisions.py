@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from greentic_deployer.ops.summaries import revision_summary
 from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import InvalidArgumentError
 from greentic_deployer.spec.ids import check_semver, new_ulid, parse_env_id, parse_ulid
-from greentic_deployer.spec.revision import PLACEHOLDER_DIGEST, Revision
+from greentic_deployer.spec.revision import Revision
 
 if TYPE_CHECKING:
     from greentic_deployer.bundle.stage import StagedBundle
@@ -33,14 +34,15 @@ def stage(ctx: OpContext, payload: StagePayload) -> dict[str, Any]:
         parse_ulid(payload.revision_id, "revision_id") if payload.revision_id else new_ulid()
     )
     target = {"deployment_id": deployment_id, "revision_id": revision_id}
+    request = _stage_request(payload, deployment_id, revision_id)
     if payload.bundle_path is not None:
         source = Path(payload.bundle_path)
         action: Callable[[], Revision] = lambda: _stage_bundle(  # noqa: E731
-            ctx, env_id, deployment_id, revision_id, source, payload
+            ctx, env_id, request, source
         )
         target["bundle_path"] = str(source)
     else:
-        request = _pointer_request(payload, deployment_id, revision_id)
+        _check_pointers(request)
         now = ctx.now()
 
         def action() -> Revision:
@@ -53,32 +55,36 @@ def stage(ctx: OpContext, payload: StagePayload) -> dict[str, Any]:
     return revision_summary(revision)
 
 
-def _pointer_request(
+def _stage_request(
     payload: StagePayload, deployment_id: str, revision_id: str
 ) -> engine.StageRequest:
-    lock_ref = payload.pack_list_lock_ref
-    if lock_ref:
-        parts = PurePosixPath(lock_ref).parts
-        if len(parts) < 3 or parts[:2] != ("revisions", revision_id) or ".." in parts:
-            raise InvalidArgumentError(
-                "pack_list_lock_ref",
-                f"must live under revisions/{revision_id}/ (the revision's own directory)",
-                lock_ref,
-            )
-    for entry in payload.pack_list:
-        check_semver(entry.version, "pack version")
-    pack_list = [entry.to_spec() for entry in payload.pack_list]
+    """The payload's fields as the engine's request (a bundle file later replaces the pins)."""
     return engine.StageRequest(
         revision_id=revision_id,
         deployment_id=deployment_id,
         bundle_digest=payload.bundle_digest,
         bundle_source_uri=payload.bundle_source_uri,
-        pack_list=pack_list,
-        pack_list_lock_ref=lock_ref,
+        pack_list=[entry.to_spec() for entry in payload.pack_list],
+        pack_list_lock_ref=payload.pack_list_lock_ref,
         config_digest=payload.config_digest,
         signature_sidecar_ref=payload.signature_sidecar_ref,
         drain_seconds=payload.drain_seconds,
     )
+
+
+def _check_pointers(request: engine.StageRequest) -> None:
+    """Pointer form: the lock ref stays in the revision's directory, pack versions are semver."""
+    lock_ref = request.pack_list_lock_ref
+    if lock_ref:
+        parts = PurePosixPath(lock_ref).parts
+        if len(parts) < 3 or parts[:2] != ("revisions", request.revision_id) or ".." in parts:
+            raise InvalidArgumentError(
+                "pack_list_lock_ref",
+                f"must live under revisions/{request.revision_id}/ (the revision's own directory)",
+                lock_ref,
+            )
+    for entry in request.pack_list:
+        check_semver(entry.version, "pack version")
 
 
 def discard_staged_files(
@@ -114,60 +120,35 @@ def stage_bundle_files(
 
 
 def record_staged(
-    ctx: OpContext,
-    env_id: str,
-    deployment_id: str,
-    revision_id: str,
-    staged: StagedBundle,
-    *,
-    bundle_source_uri: str | None = None,
-    config_digest: str = PLACEHOLDER_DIGEST,
-    signature_sidecar_ref: str = "rev.sig",
-    drain_seconds: int = 30,
+    ctx: OpContext, env_id: str, request: engine.StageRequest, staged: StagedBundle
 ) -> Revision:
-    """Record staged bundle files as a `staged` revision; if that fails the files are removed."""
-    request = engine.StageRequest(
-        revision_id=revision_id,
-        deployment_id=deployment_id,
+    """Record staged bundle files as a `staged` revision; if that fails the files are removed.
+
+    `request` carries the ids and caller pointers; the bundle's own pins replace its digest,
+    pack list, lock ref and config refs.
+    """
+    request = replace(
+        request,
         bundle_digest=staged.bundle_digest,
-        bundle_source_uri=bundle_source_uri,
         pack_list=list(staged.pack_list),
         pack_list_lock_ref=staged.pack_list_lock_ref,
         pack_config_refs=list(staged.pack_config_refs),
-        config_digest=config_digest,
-        signature_sidecar_ref=signature_sidecar_ref,
-        drain_seconds=drain_seconds,
     )
     now = ctx.now()
     try:
         return ctx.store.transact(env_id, lambda env: engine.stage_revision(env, request, now))
     except BaseException:
         # The environment never learned of this revision: leave no orphaned files behind.
-        discard_staged_files(ctx, env_id, revision_id, staged)
+        discard_staged_files(ctx, env_id, request.revision_id, staged)
         raise
 
 
 def _stage_bundle(
-    ctx: OpContext,
-    env_id: str,
-    deployment_id: str,
-    revision_id: str,
-    source: Path,
-    payload: StagePayload,
+    ctx: OpContext, env_id: str, request: engine.StageRequest, source: Path
 ) -> Revision:
-    deployment = require_deployment(ctx.store.load(env_id), deployment_id)
-    staged = stage_bundle_files(ctx, env_id, deployment.bundle_id, revision_id, source)
-    return record_staged(
-        ctx,
-        env_id,
-        deployment_id,
-        revision_id,
-        staged,
-        bundle_source_uri=payload.bundle_source_uri,
-        config_digest=payload.config_digest,
-        signature_sidecar_ref=payload.signature_sidecar_ref,
-        drain_seconds=payload.drain_seconds,
-    )
+    deployment = require_deployment(ctx.store.load(env_id), request.deployment_id)
+    staged = stage_bundle_files(ctx, env_id, deployment.bundle_id, request.revision_id, source)
+    return record_staged(ctx, env_id, request, staged)
 
 
 def warm(

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from greentic_deployer.engine import lookup
+from greentic_deployer.engine.errors import RevisionNotFoundError, SplitNotFoundError
+from greentic_deployer.spec import errors as spec_errors
 from greentic_deployer.spec.environment import Environment
-from greentic_deployer.spec.errors import ConflictError, GreenticError, NotFoundError
-from greentic_deployer.spec.ids import parse_ulid
-from greentic_deployer.spec.revision import Revision
+from greentic_deployer.spec.errors import ConflictError
 from greentic_deployer.spec.runtime_config import RuntimeConfig, materialize_runtime_config
 from greentic_deployer.spec.traffic import TOTAL_BPS, TrafficEntry
 
@@ -27,34 +28,12 @@ JsonObject = dict[str, Any]
 # -- errors ------------------------------------------------------------------------------------
 
 
-class DeployerError(GreenticError):
-    """Base of every error a Deployer verb raises on purpose."""
+# The base lives in spec so the engine's not-found errors can be DeployerErrors too.
+DeployerError = spec_errors.DeployerError
 
-    kind = "conflict"
-
-
-class RevisionNotFound(DeployerError, NotFoundError):
-    """The targeted revision is not in the environment passed to the verb."""
-
-    kind = "not-found"
-
-    def __init__(self, env_id: str, revision_id: str) -> None:
-        super().__init__(f"revision `{revision_id}` not found in env `{env_id}`")
-        self.env_id = env_id
-        self.revision_id = revision_id
-
-
-class SplitNotFound(DeployerError, NotFoundError):
-    """`apply_traffic_split` named a deployment with no recorded traffic split."""
-
-    kind = "not-found"
-
-    def __init__(self, env_id: str, deployment_id: str) -> None:
-        super().__init__(
-            f"no traffic split recorded for deployment `{deployment_id}` in env `{env_id}`"
-        )
-        self.env_id = env_id
-        self.deployment_id = deployment_id
+# One class per not-found concept, defined in the engine; these names are the shipped contract.
+RevisionNotFound = RevisionNotFoundError
+SplitNotFound = SplitNotFoundError
 
 
 class InvalidSplit(DeployerError, ConflictError):
@@ -200,26 +179,13 @@ class DeployerBase(ABC):
 
 # -- shared preconditions ----------------------------------------------------------------------
 
-
-def _canonical_id(value: str) -> str:
-    """ULIDs compare by value: accept any casing, fall back to the raw text when not a ULID."""
-    try:
-        return parse_ulid(value)
-    except GreenticError:
-        return value
-
-
-def require_revision(env: Environment, revision_id: str) -> Revision:
-    """The revision with this id, or RevisionNotFound."""
-    revision = env.revision(_canonical_id(revision_id))
-    if revision is None:
-        raise RevisionNotFound(env.environment_id, revision_id)
-    return revision
+# The engine's lookup is the one `require_revision`: any ULID casing, else RevisionNotFound.
+require_revision = lookup.require_revision
 
 
 def enforce_split_invariants(env: Environment, deployment_id: str) -> TrafficSplitOutcome:
     """Find the deployment's split (SplitNotFound), require sum == 10000 (InvalidSplit)."""
-    split = env.split_for(_canonical_id(deployment_id))
+    split = env.split_for(lookup.canonical_id(deployment_id))
     if split is None:
         raise SplitNotFound(env.environment_id, deployment_id)
     # Python integers do not overflow: the sum is exact for any number of u32 weights.

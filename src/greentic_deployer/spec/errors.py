@@ -64,6 +64,16 @@ class ConflictError(GreenticError):
     kind = "conflict"
 
 
+class DeployerError(GreenticError):
+    """Base of every error a Deployer verb raises on purpose.
+
+    Defined here, below `engine`, so the one revision/split not-found class (in `engine.errors`)
+    is also a `DeployerError`: the env-pack contract (`packs.contract`) re-exports this class.
+    """
+
+    kind = "conflict"
+
+
 class NotYetImplementedError(GreenticError):
     """A verb that exists but is not available in this release."""
 

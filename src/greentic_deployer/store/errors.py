@@ -30,11 +30,8 @@ class EnvNotFoundError(NotFoundError):
 
     @classmethod
     def for_env(cls, env_id: str, root: Path) -> Self:
-        """The standard message, naming the root and the way out."""
-        error = cls(
-            f"environment `{env_id}` not found under {root}; "
-            "create it with `gtc op env create` or `gtc op env init`"
-        )
+        """The standard message, naming the root (the CLI adds the way out)."""
+        error = cls(f"environment `{env_id}` not found under {root}")
         error.env_id = env_id
         return error
 
