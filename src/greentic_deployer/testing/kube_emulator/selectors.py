@@ -6,61 +6,29 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from greentic_deployer.packs.k8s.errors import InvalidManifestError
+from greentic_deployer.packs.k8s.label_selector import parse_selector, selector_matches
 from greentic_deployer.testing.kube_emulator.errors import KubeError, bad_request
 
 Matcher = Callable[[Mapping[str, Any]], bool]
-_SET = re.compile(r"^\s*(\S+)\s+(in|notin)\s+\((.*)\)\s*$")
 _EQ = re.compile(r"^\s*([^!=\s]+)\s*(==|=|!=)\s*(\S*)\s*$")
-_KEY = re.compile(r"^\s*(!?)\s*([^!=\s()]+)\s*$")
-
-
-def _split_top_level(text: str) -> list[str]:
-    parts: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return [p for p in parts if p.strip()]
-
-
-def _requirement(text: str) -> Callable[[Mapping[str, str]], bool]:
-    if m := _SET.match(text):
-        key, op, raw = m.group(1), m.group(2), m.group(3)
-        values = {v.strip() for v in raw.split(",") if v.strip()}
-        if op == "in":
-            return lambda labels: labels.get(key) in values
-        return lambda labels: key not in labels or labels[key] not in values
-    if m := _EQ.match(text):
-        key, op, value = m.group(1), m.group(2), m.group(3)
-        if op == "!=":
-            return lambda labels: labels.get(key) != value
-        return lambda labels: labels.get(key) == value
-    if m := _KEY.match(text):
-        negate, key = m.group(1) == "!", m.group(2)
-        if negate:
-            return lambda labels: key not in labels
-        return lambda labels: key in labels
-    raise bad_request(f"unable to parse requirement: {text.strip()!r}")
 
 
 def label_matcher(selector: str | None) -> Matcher:
-    """A predicate over objects for a `labelSelector` (=, ==, !=, in, notin, exists, !exists)."""
-    if not selector:
+    """A predicate over objects for a `labelSelector` (=, ==, !=, in, notin, exists, !exists).
+
+    Parsed by the deployer's own selector grammar, so the emulator and the client agree on it.
+    """
+    try:
+        requirements = parse_selector(selector)
+    except InvalidManifestError as exc:
+        raise bad_request(f"unable to parse requirement: {exc.reason}") from exc
+    if not requirements:
         return lambda obj: True
-    requirements = [_requirement(part) for part in _split_top_level(selector)]
 
     def match(obj: Mapping[str, Any]) -> bool:
         labels = (obj.get("metadata") or {}).get("labels") or {}
-        return all(req(labels) for req in requirements)
+        return selector_matches(requirements, labels)
 
     return match
 
