@@ -181,6 +181,17 @@ async def test_label_selectors(kube: httpx.AsyncClient, selector: str, names: li
     assert sorted(i["metadata"]["name"] for i in listed.json()["items"]) == names
 
 
+@pytest.mark.parametrize("selector", ["tier in (web", "=web", "tier==web==db", "ti er=web"])
+async def test_a_malformed_label_selector_is_a_bad_request(
+    kube: httpx.AsyncClient, selector: str
+) -> None:
+    """A selector the API server would refuse is a 400 Status, never a silent match-all."""
+    listed = await kube.get(CONFIGMAPS, params={"labelSelector": selector})
+    assert listed.status_code == 400
+    status = listed.json()
+    assert (status["kind"], status["reason"]) == ("Status", "BadRequest")
+
+
 async def test_field_selector_on_name(kube: httpx.AsyncClient) -> None:
     await apply(kube, configmap("one", {}))
     await apply(kube, configmap("two", {}))
