@@ -15,13 +15,8 @@ from typing import Any
 from greentic_deployer.packs.k8s.answers import K8sAnswers
 from greentic_deployer.packs.k8s.cluster import ApplyAction, K8sCluster
 from greentic_deployer.packs.k8s.object_ref import ObjectRef
-from greentic_deployer.packs.k8s.plan import desired_state, key_of, stale_objects
-from greentic_deployer.packs.k8s.reconcile import (
-    DEFAULT_CONCURRENCY,
-    apply_desired,
-    check_concurrency,
-    read_live,
-)
+from greentic_deployer.packs.k8s.plan import key_of, stale_objects
+from greentic_deployer.packs.k8s.reconcile import DEFAULT_CONCURRENCY, render_read_apply
 from greentic_deployer.packs.k8s.secrets_backend import SecretsBackend
 from greentic_deployer.spec.environment import Environment
 
@@ -115,18 +110,18 @@ async def diff(
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> DiffReport:
     """Dry-run every desired object against the live ones; nothing is persisted or deleted."""
-    check_concurrency(concurrency)
-    desired = desired_state(
+    plan = await render_read_apply(
+        cluster,
         env,
         answers,
-        secrets_backend=secrets_backend,
         dev_store_bytes=dev_store_bytes,
+        secrets_backend=secrets_backend,
         manage_namespace=manage_namespace,
+        dry_run=True,
+        adopt=adopt,
+        concurrency=concurrency,
     )
-    existing = await read_live(cluster, desired, dry_run=True, adopt=adopt)
-    results = await apply_desired(
-        cluster, desired, existing, adopt=adopt, dry_run=True, concurrency=concurrency
-    )
+    desired, existing, results = plan.desired, plan.existing, plan.results
     created: list[ObjectRef] = []
     changed: list[ChangedObject] = []
     unchanged = 0

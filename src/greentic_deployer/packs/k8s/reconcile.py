@@ -246,6 +246,43 @@ async def prune(
     return [deleted[i] for i in sorted(deleted)], (failures[0] if failures else None)
 
 
+@dataclass(frozen=True)
+class AppliedPlan:
+    """The desired set, what existed before, and each desired object's apply result."""
+
+    desired: DesiredState
+    existing: dict[Key, dict[str, Any]]
+    results: dict[int, ApplyResult]
+
+
+async def render_read_apply(
+    cluster: K8sCluster,
+    env: Environment,
+    answers: K8sAnswers | object | None,
+    *,
+    dev_store_bytes: bytes | None,
+    secrets_backend: SecretsBackend | None,
+    manage_namespace: bool,
+    dry_run: bool,
+    adopt: bool,
+    concurrency: int,
+) -> AppliedPlan:
+    """Render (answers fail before any cluster call), read once, guard, then apply the set."""
+    check_concurrency(concurrency)
+    desired = desired_state(
+        env,
+        answers,
+        secrets_backend=secrets_backend,
+        dev_store_bytes=dev_store_bytes,
+        manage_namespace=manage_namespace,
+    )
+    existing = await read_live(cluster, desired, dry_run=dry_run, adopt=adopt)
+    results = await apply_desired(
+        cluster, desired, existing, adopt=adopt, dry_run=dry_run, concurrency=concurrency
+    )
+    return AppliedPlan(desired, existing, results)
+
+
 async def reconcile(
     cluster: K8sCluster,
     env: Environment,
@@ -264,19 +301,18 @@ async def reconcile(
     progress: Callable[[str], None] | None = None,
 ) -> ReconcileReport:
     """Apply the env's rendered set, prune its stale workers, optionally wait for rollouts."""
-    check_concurrency(concurrency)
-    # Answers and rendering fail before any cluster call.
-    desired = desired_state(
+    plan = await render_read_apply(
+        cluster,
         env,
         answers,
-        secrets_backend=secrets_backend,
         dev_store_bytes=dev_store_bytes,
+        secrets_backend=secrets_backend,
         manage_namespace=manage_namespace,
+        dry_run=dry_run,
+        adopt=adopt,
+        concurrency=concurrency,
     )
-    existing = await read_live(cluster, desired, dry_run=dry_run, adopt=adopt)
-    results = await apply_desired(
-        cluster, desired, existing, adopt=adopt, dry_run=dry_run, concurrency=concurrency
-    )
+    desired, existing, results = plan.desired, plan.existing, plan.results
 
     stale = stale_objects(desired, existing)
     if dry_run:
