@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+GTC = Path(sys.executable).parent / "gtc"
+
 # Runs the CLI in-process and, at exit (after typer's SystemExit), reports sys.modules.
 PROBE = """
 import atexit, json, sys
@@ -75,11 +77,45 @@ def loaded_from(modules: set[str], packages: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules for p in packages if m == p or m.startswith(p + "."))
 
 
-def test_env_list_imports_no_heavy_or_write_path_module(tmp_path: Path) -> None:
-    """Regression: `op env list` imported the audit chain, every noun and built every model."""
+# What only reading or writing a document needs: pydantic and the models built on it, the
+# loaders, python-ulid (reads its package metadata at import) and typer's pydantic adapters.
+DOCUMENT_PATH = (
+    "pydantic",
+    "pydantic_core",
+    "ulid",
+    "importlib.metadata",
+    "typer._adapters",
+    "greentic_deployer.spec.documents",
+    "greentic_deployer.spec.environment",
+    "greentic_deployer.store.loading",
+    "greentic_deployer.store.handle",
+    "greentic_deployer.store.protocol",
+)
+
+
+def test_env_list_on_an_empty_store_imports_no_document_machinery(tmp_path: Path) -> None:
+    """Regression: `op env list` imported pydantic, typer's adapters and every document model
+    before it found there was nothing to read (the start-up budget of `make bench`)."""
     modules = imported(tmp_path, "op", "env", "list", "--store-root", str(tmp_path / "store"))
     assert "greentic_deployer.store.local" in modules  # the probe really ran the verb
-    assert loaded_from(modules, THIRD_PARTY + OWN) == []
+    assert loaded_from(modules, THIRD_PARTY + OWN + DOCUMENT_PATH) == []
+
+
+def test_env_list_of_a_store_imports_no_heavy_or_write_path_module(tmp_path: Path) -> None:
+    """Regression: `op env list` imported the audit chain and every noun."""
+    store = tmp_path / "store"
+    subprocess.run(
+        [str(GTC), "op", "env", "init", "--store-root", str(store)],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    modules = imported(tmp_path, "op", "env", "list", "--store-root", str(store))
+    assert "greentic_deployer.spec.environment" in modules  # it read the document
+    # Validating the env-pack versions of a document takes semantic_version.
+    unwanted = tuple(p for p in THIRD_PARTY if p != "semantic_version") + OWN
+    assert loaded_from(modules, unwanted) == []
+    assert "typer._adapters" not in modules  # options never go through pydantic adapters
 
 
 def test_env_list_builds_no_document_schema(tmp_path: Path) -> None:

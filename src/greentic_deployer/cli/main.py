@@ -9,10 +9,12 @@ from typing import Annotated
 
 import typer
 
-from greentic_deployer.cli import conventions, deploy, dev
+from greentic_deployer.cli import coercion, conventions, deploy, dev
 from greentic_deployer.cli.globals import OUTPUT_FORMATS, GlobalOptions, hoist_global_flags
 from greentic_deployer.cli.nouns import LazyNounGroup
 from greentic_deployer.cli.warnings_edge import clean_env_pack_warnings
+
+coercion.install()
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 

@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from greentic_deployer.spec.clock import Clock, format_timestamp, system_clock
-from greentic_deployer.store.protocol import EnvironmentStore
 
 if TYPE_CHECKING:
     from greentic_deployer.bundle.progress import StageProgress
     from greentic_deployer.packs.registry import EnvPackRegistry
+    from greentic_deployer.store.protocol import EnvironmentStore
 
 
 def default_registry() -> EnvPackRegistry:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from greentic_deployer.spec.bindings import EnvPackBinding
-from greentic_deployer.spec.bundle import BundleDeployment
-from greentic_deployer.spec.environment import Environment
-from greentic_deployer.spec.revision import Revision
-from greentic_deployer.spec.traffic import TrafficSplit
+if TYPE_CHECKING:
+    from greentic_deployer.spec.bindings import EnvPackBinding
+    from greentic_deployer.spec.bundle import BundleDeployment
+    from greentic_deployer.spec.environment import Environment
+    from greentic_deployer.spec.revision import Revision
+    from greentic_deployer.spec.traffic import TrafficSplit
 
 
 def env_summary(env: Environment) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator
+from greentic_deployer.spec.checked import Checked
 
 Clock = Callable[[], datetime]
 
@@ -58,4 +58,4 @@ def _check(value: str) -> str:
     return value
 
 
-Timestamp = Annotated[str, AfterValidator(_check)]
+Timestamp = Annotated[str, Checked(_check)]

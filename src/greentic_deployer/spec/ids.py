@@ -8,9 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import AfterValidator
-from ulid import ULID
-
+from greentic_deployer.spec.checked import Checked
 from greentic_deployer.spec.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -93,6 +91,8 @@ def parse_ulid(value: str, field: str = "id") -> str:
     """Parse a ULID and return its canonical upper-case rendering."""
     if _CANONICAL_ULID.fullmatch(value):
         return value  # already canonical: skip the pure-Python decode (hot on every load)
+    from ulid import ULID  # python-ulid reads its package metadata on import: only when used
+
     try:
         return str(ULID.from_str(value.strip()))
     except (ValueError, TypeError) as exc:
@@ -101,11 +101,15 @@ def parse_ulid(value: str, field: str = "id") -> str:
 
 def ulid_from_int(value: int) -> str:
     """A deterministic ULID whose 128-bit value is `value` (fixtures and the bench)."""
+    from ulid import ULID
+
     return str(ULID.from_int(value))
 
 
 def new_ulid() -> str:
     """Mint a fresh ULID string."""
+    from ulid import ULID
+
     return str(ULID())
 
 
@@ -254,7 +258,7 @@ def parse_extension_ref(value: str, field: str = "extension_ref") -> ExtensionRe
     return ExtensionRef(path, None)
 
 
-def _pyd(fn: Callable[[str], object]) -> AfterValidator:
+def _pyd(fn: Callable[[str], object]) -> Checked:
     """Wrap a parser so pydantic reports its typed message."""
 
     def run(value: str) -> str:
@@ -264,7 +268,7 @@ def _pyd(fn: Callable[[str], object]) -> AfterValidator:
             raise ValueError(exc.message) from exc
         return result if isinstance(result, str) else value
 
-    return AfterValidator(run)
+    return Checked(run)
 
 
 EnvId = Annotated[str, _pyd(parse_env_id)]

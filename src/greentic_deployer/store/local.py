@@ -10,25 +10,27 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
-
-from pydantic import JsonValue
+from typing import TYPE_CHECKING, TypeVar
 
 from greentic_deployer.spec.clock import Clock, system_clock
-from greentic_deployer.spec.documents import AuditEvent, EnvironmentRuntime
-from greentic_deployer.spec.environment import Environment
 from greentic_deployer.spec.errors import GreenticError, InvalidArgumentError
-from greentic_deployer.spec.slots import CapabilitySlot
-from greentic_deployer.store import loading
-from greentic_deployer.store.audit import append_audit_line
 from greentic_deployer.store.errors import EnvExistsError, EnvNotFoundError, StoreRootError
-from greentic_deployer.store.handle import LockedEnv, run_keyed_transaction, run_transaction
-from greentic_deployer.store.idempotency import KeyClaim, KeyRecord, find_record
 from greentic_deployer.store.locking import hold_lock, resolve_lock_timeout
 from greentic_deployer.store.paths import RETIRED_DIR, EnvLayout, check_env_id, contained_path
-from greentic_deployer.store.projection import RefreshOutcome
-from greentic_deployer.store.retire import retire_env_dir
 from greentic_deployer.store.settings import load_store_settings
+
+# The document models (pydantic) are imported where a document is read or written, so
+# opening the store and listing an empty root (`op env list` on a fresh machine) never pays
+# for them; the CLI's start-up budget (`make bench`) depends on it.
+if TYPE_CHECKING:
+    from pydantic import JsonValue
+
+    from greentic_deployer.spec.documents import AuditEvent, EnvironmentRuntime
+    from greentic_deployer.spec.environment import Environment
+    from greentic_deployer.spec.slots import CapabilitySlot
+    from greentic_deployer.store.handle import LockedEnv
+    from greentic_deployer.store.idempotency import KeyClaim, KeyRecord
+    from greentic_deployer.store.projection import RefreshOutcome
 
 T = TypeVar("T")
 
@@ -93,6 +95,8 @@ class LocalFileStore:
 
     def load(self, env_id: str) -> Environment:
         """Load and validate; EnvNotFoundError, CorruptDocumentError or EnvIdMismatchError."""
+        from greentic_deployer.store import loading
+
         return loading.load_environment(self.layout(env_id), self.root)
 
     def list_ids(self) -> builtins.list[str]:
@@ -103,8 +107,13 @@ class LocalFileStore:
 
     def list(self) -> builtins.list[Environment]:
         """Every environment that loads and validates, sorted by id; corrupt ones are skipped."""
+        names = sorted(self._safe_dir_names())
+        if not names:
+            return []
+        from greentic_deployer.store import loading
+
         envs = []
-        for name in sorted(self._safe_dir_names()):
+        for name in names:
             try:
                 env = loading.load_environment_or_none(self.layout(name))
             except GreenticError:
@@ -133,10 +142,14 @@ class LocalFileStore:
 
     def load_runtime(self, env_id: str) -> EnvironmentRuntime | None:
         """`runtime.json`, or None when absent."""
+        from greentic_deployer.store import loading
+
         return loading.load_runtime(self.layout(env_id))
 
     def load_pack_answers(self, env_id: str, slot: CapabilitySlot | str) -> JsonValue | None:
         """`env-packs/<slot>/answers.json` (any JSON), or None when absent."""
+        from greentic_deployer.store import loading
+
         return loading.load_json_or_none(self.layout(env_id).pack_answers(slot))
 
     # -- locking -----------------------------------------------------------------------
@@ -144,6 +157,8 @@ class LocalFileStore:
     @contextmanager
     def locked(self, env_id: str, *, create: bool = False) -> Iterator[LockedEnv]:
         """Hold the env lock; without `create` a missing env dir is EnvNotFoundError."""
+        from greentic_deployer.store.handle import LockedEnv
+
         layout = self.layout(env_id)
         # Checked before locking so a typo never leaves an empty env dir behind.
         if not create and not layout.env_dir.is_dir():
@@ -172,6 +187,8 @@ class LocalFileStore:
 
     def transact(self, env_id: str, fn: Callable[[Environment], tuple[Environment, T]]) -> T:
         """Load → `fn` → validate → save under one lock; see `handle.run_transaction`."""
+        from greentic_deployer.store.handle import run_transaction
+
         with self.locked(env_id) as handle:
             return run_transaction(handle, handle.load(), fn)
 
@@ -185,17 +202,23 @@ class LocalFileStore:
         outcome: Callable[[T], JsonValue | None],
     ) -> T:
         """`transact` with a remembered idempotency key; see `handle.run_keyed_transaction`."""
+        from greentic_deployer.store.handle import run_keyed_transaction
+
         with self.locked(env_id) as handle:
             return run_keyed_transaction(handle, claim, fn, replay, outcome)
 
     def key_record(self, env_id: str, scope: str, key: str) -> KeyRecord | None:
         """The remembered record of an idempotency key (an unlocked read), if any."""
+        from greentic_deployer.store.idempotency import find_record
+
         return find_record(self.layout(env_id), scope, key)
 
     def transact_new(
         self, env_id: str, fn: Callable[[Environment | None], tuple[Environment, T]]
     ) -> T:
         """Like `transact`, but `fn` gets None when `environment.json` does not exist yet."""
+        from greentic_deployer.store.handle import run_transaction
+
         with self.locked(env_id, create=True) as handle:
             return run_transaction(handle, handle.load_or_none(), fn)
 
@@ -221,6 +244,8 @@ class LocalFileStore:
 
     def append_audit(self, env_id: str, event: AuditEvent) -> None:
         """Append one audit line under the audit file's own lock (safe inside `transact`)."""
+        from greentic_deployer.store.audit import append_audit_line
+
         append_audit_line(self.layout(env_id), event, self.lock_timeout)
 
     def retire(
@@ -235,6 +260,9 @@ class LocalFileStore:
         `guard` sees the loaded environment under the lock and may refuse by raising;
         `audit`'s event is appended to the moved directory's log, so the trail travels with it.
         """
+        from greentic_deployer.store.audit import append_audit_line
+        from greentic_deployer.store.retire import retire_env_dir
+
         with self.locked(env_id) as handle:
             env = handle.load()
             if guard is not None:
