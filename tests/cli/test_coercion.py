@@ -89,7 +89,7 @@ def test_text_values_coerce_exactly_as_typer_does(value: str, tmp_path: Path) ->
     compared = 0
     for path, param, ctx in PARAMETERS:
         annotation = param.type_descriptor.annotation
-        if annotation is str or annotation is Path:
+        if annotation is str or (annotation is Path and value):
             got = outcome(ours(param), value, param, ctx)
             assert got == outcome(typer_runtime(param), value, param, ctx), (path, param.name)
             compared += 1
@@ -151,3 +151,15 @@ def test_install_routes_typers_parameters_and_keeps_its_builder() -> None:
     coercion.install()
     assert core.build_runtime_param is coercion.build_runtime_param
     assert coercion.typer_build is typer._coercion.build_runtime_param
+
+
+def test_an_empty_path_is_refused_where_typer_read_the_current_directory() -> None:
+    paths = [
+        (p, param, ctx) for p, param, ctx in PARAMETERS if param.type_descriptor.annotation is Path
+    ]
+    assert len(paths) > 10
+    for path, param, ctx in paths:
+        assert outcome(typer_runtime(param), "", param, ctx) == ("ok", (type(Path()), Path(".")))
+        kind, message = outcome(ours(param), "", param, ctx)
+        assert kind == "error", (path, param.name)
+        assert "must not be empty" in message

@@ -7,7 +7,8 @@ start-up: about a third of the CLI's start-up before the verb did any work.
 
 `install()` gives those shapes a coercion that converts the common values directly, exactly
 as typer's adapter would, and hands any other value to typer's own coercion (built only
-then). Every other shape (numbers, choices, files, custom parsers) goes to typer unchanged.
+then). One deliberate difference: an empty path is a usage error, where typer reads it as
+the current directory. Every other shape (numbers, choices, files, custom parsers) goes to typer unchanged.
 typer is pinned in pyproject.toml; `tests/cli/test_coercion.py` checks each shape against
 typer's adapter, results and errors alike.
 """
@@ -23,6 +24,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from typer import _coercion as typer_coercion
+from typer._click.exceptions import BadParameter
 from typer._coercion import RuntimeParam, TypeDescriptor
 from typer._param_types import coerce_cli_path
 
@@ -72,6 +74,10 @@ def _path_converter(info: ParameterInfo) -> Callable[[Any, Any, Context], Any]:
     def convert(value: Any, param: Any, ctx: Context) -> Any:
         if type(value) is not str:
             return UNHANDLED
+        if not value:
+            # typer would read "" as the current directory (`--store-root "$UNSET"` would
+            # then create environments wherever the command ran).
+            raise BadParameter("must not be empty (omit the option instead)", ctx, param)
         # typer's own checks (existence, readability...) on the text, as its adapter runs
         # them; the text becomes a Path the way pydantic's Path validator makes one.
         checked = coerce_cli_path(value, info, path_type=None, param=param, ctx=ctx)
