@@ -37,10 +37,11 @@ def add(
         typer.Option("--customer-id", help="Billing customer (default local-dev on local)."),
     ] = None,
     host: Annotated[
-        list[str] | None, typer.Option("--host", help="Route host (repeatable).")
+        list[str] | None, typer.Option("--host", metavar="HOST", help="Route host (repeatable).")
     ] = None,
     path_prefix: Annotated[
-        list[str] | None, typer.Option("--path-prefix", help="Route path prefix (repeatable).")
+        list[str] | None,
+        typer.Option("--path-prefix", metavar="PREFIX", help="Route path prefix (repeatable)."),
     ] = None,
     tenant: Annotated[str | None, typer.Option(help="Tenant selector.")] = None,
     team: Annotated[str | None, typer.Option(help="Team selector (needs --tenant).")] = None,

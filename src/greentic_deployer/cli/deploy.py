@@ -35,11 +35,19 @@ def deploy(
     ] = None,
     config_override: Annotated[
         list[str] | None,
-        typer.Option("--config-override", help="pack:key=value (string, repeatable)."),
+        typer.Option(
+            "--config-override",
+            metavar="PACK:KEY=VALUE",
+            help="A string setting for an env-pack (repeatable).",
+        ),
     ] = None,
     config_override_json: Annotated[
         list[str] | None,
-        typer.Option("--config-override-json", help="pack:key=<json> (repeatable)."),
+        typer.Option(
+            "--config-override-json",
+            metavar="PACK:KEY=JSON",
+            help="A JSON setting for an env-pack (repeatable).",
+        ),
     ] = None,
     config_overrides_from: Annotated[
         Path | None,
@@ -48,10 +56,11 @@ def deploy(
         ),
     ] = None,
     host: Annotated[
-        list[str] | None, typer.Option("--host", help="Route host (repeatable).")
+        list[str] | None, typer.Option("--host", metavar="HOST", help="Route host (repeatable).")
     ] = None,
     path_prefix: Annotated[
-        list[str] | None, typer.Option("--path-prefix", help="Route path prefix (repeatable).")
+        list[str] | None,
+        typer.Option("--path-prefix", metavar="PREFIX", help="Route path prefix (repeatable)."),
     ] = None,
     tenant: Annotated[
         str | None,

@@ -47,8 +47,9 @@ def set_cmd(
     entries: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="REVISION=WEIGHT",
             help="REVISION=WEIGHT; N or N% is percent (0..100), Nbps basis points; "
-            "weights must sum to 100% (10000 bps)."
+            "weights must sum to 100% (10000 bps).",
         ),
     ] = None,
     deployment: DeploymentOpt = None,
