@@ -146,6 +146,9 @@ _TABLE_HEADER = re.compile(r"^NAME(?:SPACE)?\s{2,}[A-Z0-9() -]*(?<!\S)AGE(?!\S)"
 # kubectl ages (`0s`, `2m3s`, `5h`, `3d4h`, `2y`), alone in their column or as `(5s ago)`.
 _AGE = re.compile(r"(?<!\S)(?:\d+[smhdy])+(?!\S)|(?<=\()(?:\d+[smhdy])+(?= ago\))|<invalid>")
 _COLUMN_GAP = re.compile(r" {2,}")
+# A ReplicaSet's pod-template-hash suffix (Kubernetes' 27-character safe alphabet, no vowels),
+# which changes with the pod template and so with every revision id in it.
+_POD_TEMPLATE_HASH = re.compile(r"(?<=[\w>])-[bcdfghjklmnpqrstvwxz2456789]{10}(?![0-9A-Za-z-])")
 
 
 def _ephemeral_ports() -> range:
@@ -227,6 +230,7 @@ class Normaliser:
         text = port_placeholders(text)
         text = _kubectl_tables(text)
         text = _ULID.sub(self._ulid, text)
+        text = _POD_TEMPLATE_HASH.sub("-<pod-template-hash>", text)
         text = _TIMESTAMP.sub("<timestamp>", text)
         text = _DIGEST.sub("sha256:<digest>", text)
         text = _DURATION.sub("<duration>", text)

@@ -113,7 +113,7 @@ def test_console_blocks_replay(doc: Path, gtc_bin: Path, tmp_path: Path) -> None
     pytest.fail(
         f"{len(mismatches)} command(s) in {name} print something else than the doc shows "
         "(after normalising ULIDs, timestamps, digests, temp paths, durations, pids and, "
-        "for Kubernetes output, ports, uids, resource versions and ages).\n"
+        "for Kubernetes output, ports, uids, resource versions, pod-template hashes and ages).\n"
         "If the code is right, refresh the doc with "
         "`GTC_DOCS_UPDATE=1 .venv/bin/python -m pytest tests/docs -q` and review `git diff`.\n\n"
         + report,

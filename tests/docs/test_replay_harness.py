@@ -184,6 +184,18 @@ def test_normaliser_replaces_kubernetes_run_values_but_keeps_their_identity() ->
     )
 
 
+def test_pod_template_hashes_are_normalised_but_words_are_not() -> None:
+    """A ReplicaSet name's hash suffix depends on the revision id in its template."""
+    text = (
+        'ReplicaSet \\"gtc-worker-01m8t58vzdk53h96ye0m51trcg-5bkp6r9crx\\" timed out; '
+        "gtc-router-d48qw28jzs; gtc-router-controller; gtc-router-bcdfghjklmnp"
+    )
+    assert Normaliser()(text) == (
+        'ReplicaSet \\"gtc-worker-<ulid-1>-<pod-template-hash>\\" timed out; '
+        "gtc-router-<pod-template-hash>; gtc-router-controller; gtc-router-bcdfghjklmnp"
+    )
+
+
 def test_kubectl_ages_are_normalised_only_inside_kubectl_tables() -> None:
     """AGE cells (and `(5s ago)` restarts) of a kubectl table match any age, whatever their
     width; a duration in other text still has to match exactly."""

@@ -82,3 +82,59 @@ def test_the_rest_of_the_cli_does_not_import_the_emulator() -> None:
         "assert 'greentic_deployer.testing.kube_emulator' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_dev_kube_emulator_rollout_rules_script_deployments(tmp_path: Path) -> None:
+    process = start("--kubeconfig", str(tmp_path / "kc"), "--rollout", "gtc-worker-*=deadline")
+    try:
+        url = printed(process)["url"]
+        for name in ("gtc-worker-1", "gtc-router"):
+            body = {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": name, "namespace": "default"},
+                "spec": {
+                    "selector": {"matchLabels": {"app": name}},
+                    "template": {
+                        "metadata": {"labels": {"app": name}},
+                        "spec": {"containers": [{"name": "c", "image": "i"}]},
+                    },
+                },
+            }
+            created = httpx.post(
+                f"{url}/apis/apps/v1/namespaces/default/deployments", json=body, timeout=5
+            )
+            assert created.status_code == 201, created.text
+        reasons = {}
+        for name in ("gtc-worker-1", "gtc-router"):
+            live = httpx.get(
+                f"{url}/apis/apps/v1/namespaces/default/deployments/{name}", timeout=5
+            ).json()
+            conditions = {c["type"]: c for c in live["status"]["conditions"]}
+            reasons[name] = conditions["Progressing"]["reason"]
+        assert reasons == {
+            "gtc-worker-1": "ProgressDeadlineExceeded",
+            "gtc-router": "NewReplicaSetAvailable",
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [("gtc-worker-*", "expected GLOB=MODE"), ("web=sideways", "mode must be one of ready")],
+)
+def test_dev_kube_emulator_refuses_a_malformed_rollout_rule(
+    tmp_path: Path, rule: str, message: str
+) -> None:
+    done = subprocess.run(
+        [CLI, "dev", "kube-emulator", "--kubeconfig", str(tmp_path / "kc"), "--rollout", rule],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr and "--rollout" in done.stderr
+    assert not (tmp_path / "kc").exists()

@@ -119,6 +119,52 @@ async def test_deadline_reports_progress_deadline_exceeded(
     assert live["status"].get("availableReplicas", 0) == 0
 
 
+async def test_rollout_rules_match_names_or_namespace_paths_first_match_wins(
+    make_emulator: Callable[..., KubeEmulator],
+) -> None:
+    emulator = make_emulator(
+        rollout_rules=[
+            (f"{NS}/web-stuck", "stall"),
+            ("web-*", "deadline"),
+            ("web-stuck", "ready"),  # shadowed by the namespace/name rule above
+        ]
+    )
+    async with client_for(emulator) as kube:
+        await apply(kube, namespace_manifest(NS))
+        for name in ("web-late", "web-stuck", "api"):
+            await apply(kube, deployment(name))
+        late = conditions((await kube.get(url_of(deployment("web-late")))).json())
+        stuck = conditions((await kube.get(url_of(deployment("web-stuck")))).json())
+        api = conditions((await kube.get(url_of(deployment("api")))).json())
+    assert late["Progressing"]["reason"] == "ProgressDeadlineExceeded"
+    assert stuck["Progressing"]["reason"] == "ReplicaSetUpdated"
+    assert stuck["Available"]["status"] == "False"
+    assert api["Progressing"]["reason"] == "NewReplicaSetAvailable"
+
+
+async def test_a_scripted_rollout_overrides_a_rule_and_a_crash_keeps_the_rule(
+    make_emulator: Callable[..., KubeEmulator],
+) -> None:
+    emulator = make_emulator(rollout_rules=[("*", "deadline")])
+    emulator.script_rollout(NS, "fixed", "ready")
+    emulator.crash_loop(NS, "crashing")
+    async with client_for(emulator) as kube:
+        await apply(kube, namespace_manifest(NS))
+        await apply(kube, deployment("fixed"))
+        await apply(kube, deployment("crashing"))
+        fixed = conditions((await kube.get(url_of(deployment("fixed")))).json())
+        crashing = conditions((await kube.get(url_of(deployment("crashing")))).json())
+    assert fixed["Progressing"]["reason"] == "NewReplicaSetAvailable"
+    assert crashing["Progressing"]["reason"] == "ProgressDeadlineExceeded"
+
+
+def test_rollout_rules_reject_unknown_modes_and_empty_patterns() -> None:
+    with pytest.raises(ValueError, match="rollout mode"):
+        KubeEmulator(rollout_rules=[("web", "sideways")])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="non-empty pattern"):
+        KubeEmulator(rollout_rules=[("", "stall")])
+
+
 async def test_script_rollout_rejects_unknown_modes(emulator: KubeEmulator) -> None:
     with pytest.raises(ValueError, match="rollout mode"):
         emulator.script_rollout(NS, "web", "sideways")  # type: ignore[arg-type]

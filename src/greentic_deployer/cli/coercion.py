@@ -7,10 +7,10 @@ start-up: about a third of the CLI's start-up before the verb did any work.
 
 `install()` gives those shapes a coercion that converts the common values directly, exactly
 as typer's adapter would, and hands any other value to typer's own coercion (built only
-then). One deliberate difference: an empty path is a usage error, where typer reads it as
-the current directory. Every other shape (numbers, choices, files, custom parsers) goes to typer unchanged.
-typer is pinned in pyproject.toml; `tests/cli/test_coercion.py` checks each shape against
-typer's adapter, results and errors alike.
+then). Every other shape (numbers, choices, files, custom parsers) goes to typer unchanged.
+One deliberate difference: an empty path is a usage error, where typer reads it as the
+current directory. typer is pinned in pyproject.toml; `tests/cli/test_coercion.py` checks
+each shape against typer's adapter, results and errors alike.
 """
 
 from __future__ import annotations

@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 app = typer.Typer(help="Developer tools: a local Kubernetes API emulator.", no_args_is_help=True)
+
+ROLLOUT_MODES = ("ready", "stall", "deadline")
+
+
+def _rollout_rule(text: str) -> tuple[str, Literal["ready", "stall", "deadline"]]:
+    """`GLOB=MODE` of `--rollout`; a malformed one is a usage error naming the flag."""
+    pattern, sep, mode = text.rpartition("=")
+    if not sep or not pattern:
+        raise typer.BadParameter(f"expected GLOB=MODE, got {text!r}", param_hint="--rollout")
+    if mode == "ready":
+        return pattern, "ready"
+    if mode == "stall":
+        return pattern, "stall"
+    if mode == "deadline":
+        return pattern, "deadline"
+    raise typer.BadParameter(
+        f"mode must be one of {', '.join(ROLLOUT_MODES)}, got {mode!r}", param_hint="--rollout"
+    )
 
 
 @app.command("kube-emulator")
@@ -28,8 +46,22 @@ def kube_emulator(
     latency_ms: Annotated[
         int, typer.Option("--latency-ms", min=0, help="Fixed latency added to every request.")
     ] = 0,
+    rollout: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rollout",
+            metavar="GLOB=MODE",
+            help="Deployments whose name (or namespace/name) matches GLOB roll out as MODE: "
+            "ready, stall (never ready) or deadline (ProgressDeadlineExceeded). Repeatable; "
+            "the first match wins.",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the Kubernetes API emulator in the foreground until Ctrl-C or SIGTERM."""
+    """Serve the Kubernetes API emulator in the foreground until Ctrl-C or SIGTERM.
+
+    Example: gtc dev kube-emulator --kubeconfig ./kubeconfig --rollout 'gtc-worker-*=deadline'
+    """
+    rules = [_rollout_rule(text) for text in rollout or []]
     # Imported here so the rest of the CLI never pays for uvicorn.
     import asyncio
 
@@ -52,7 +84,7 @@ def kube_emulator(
         sock.close()
         typer.echo(f"error: cannot write kubeconfig {target}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from exc
-    emulator = KubeEmulator(rollout_delay=rollout_delay, latency_ms=latency_ms)
+    emulator = KubeEmulator(rollout_delay=rollout_delay, latency_ms=latency_ms, rollout_rules=rules)
     typer.echo(f"url: {url}")
     typer.echo(f"kubeconfig: {target}")
     typer.echo(f"try: KUBECONFIG={target} kubectl get namespaces", err=True)

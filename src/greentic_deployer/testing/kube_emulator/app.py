@@ -29,6 +29,7 @@ from greentic_deployer.testing.kube_emulator.controller import (
     ROLLOUT_MODES,
     DeploymentController,
     RolloutMode,
+    RolloutRule,
 )
 from greentic_deployer.testing.kube_emulator.errors import (
     KubeError,
@@ -56,8 +57,10 @@ class KubeEmulator:
     writes status (0 = at once, during the write). `latency_ms`: fixed delay per request.
     `tokens`: bearer token -> allow-rules (None = no authentication, everyone is admin).
     `terminating_seconds`: how long a deleted Namespace stays Terminating (0 = until the
-    next tick). `clock` (epoch seconds) and `sleep` are injectable so tests never wait.
-    Namespaces `default` and `kube-system` exist from the start, as in a real cluster.
+    next tick). `rollout_rules`: (glob, mode) pairs; a Deployment matching a glob rolls out
+    that way (`"stall"`, `"deadline"`) unless `script_rollout` says otherwise.
+    `clock` (epoch seconds) and `sleep` are injectable so tests never wait. Namespaces
+    `default` and `kube-system` exist from the start, as in a real cluster.
     """
 
     def __init__(
@@ -67,13 +70,21 @@ class KubeEmulator:
         latency_ms: int = 0,
         tokens: Mapping[str, Sequence[AccessRule]] | None = None,
         terminating_seconds: float = 0.0,
+        rollout_rules: Sequence[RolloutRule] = (),
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if rollout_delay < 0 or terminating_seconds < 0 or latency_ms < 0:
             raise ValueError("rollout_delay, terminating_seconds and latency_ms must be >= 0")
+        for pattern, mode in rollout_rules:
+            if mode not in ROLLOUT_MODES:
+                raise ValueError(f"rollout mode must be one of {ROLLOUT_MODES}, got {mode!r}")
+            if not pattern:
+                raise ValueError("a rollout rule needs a non-empty pattern")
         self.store = Store(clock)
-        self.controller = DeploymentController(self.store, rollout_delay, self._schedule)
+        self.controller = DeploymentController(
+            self.store, rollout_delay, self._schedule, rollout_rules
+        )
         self.api = ResourceApi(self.store, self.controller, self._namespace_deleted)
         self.hub = watch.WatchHub(self.store)
         self.access = AccessControl(tokens)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 from greentic_deployer.testing.kube_emulator.resources import resource
@@ -28,6 +29,18 @@ class Script:
 
 
 _DEFAULT_SCRIPT = Script()
+
+RolloutRule = tuple[str, RolloutMode]
+"""(pattern, mode): Deployments matching the pattern roll out that way unless scripted.
+
+The pattern is a shell glob over `<namespace>/<name>`, or over `<name>` alone when it has
+no `/` (`gtc-worker-*`, `gtc-prod/gtc-router`)."""
+
+
+def rule_matches(pattern: str, namespace: str, name: str) -> bool:
+    """Whether a rollout rule's pattern names this Deployment."""
+    subject = f"{namespace}/{name}" if "/" in pattern else name
+    return fnmatchcase(subject, pattern)
 
 
 def template_hash(template: Any) -> str:
@@ -62,11 +75,16 @@ class DeploymentController:
     """Sets Deployment status, a ReplicaSet and Pods after each spec change."""
 
     def __init__(
-        self, store: Store, rollout_delay: float, schedule: Callable[[float], None]
+        self,
+        store: Store,
+        rollout_delay: float,
+        schedule: Callable[[float], None],
+        rollout_rules: Sequence[RolloutRule] = (),
     ) -> None:
         self.store = store
         self.rollout_delay = rollout_delay
         self.schedule = schedule
+        self.rollout_rules = tuple(rollout_rules)
         self.scripts: dict[NodeKey, Script] = {}
         self.due: dict[NodeKey, float] = {}
         # What the controller created per Deployment: its ReplicaSet and Pod names. Tracked
@@ -75,11 +93,21 @@ class DeploymentController:
         self.pods: dict[NodeKey, set[str]] = {}
 
     def script(self, namespace: str, name: str) -> Script:
-        """The (mutable) script of one Deployment."""
-        return self.scripts.setdefault((namespace, name), Script())
+        """The (mutable) script of one Deployment, first seeded from the rollout rules."""
+        key = (namespace, name)
+        if key not in self.scripts:
+            self.scripts[key] = replace(self._ruled(namespace, name))
+        return self.scripts[key]
+
+    def _ruled(self, namespace: str, name: str) -> Script:
+        # The first rule that matches wins; none matching is an ordinary rollout.
+        for pattern, mode in self.rollout_rules:
+            if rule_matches(pattern, namespace, name):
+                return Script(mode=mode)
+        return _DEFAULT_SCRIPT
 
     def _script(self, key: NodeKey) -> Script:
-        return self.scripts.get(key) or _DEFAULT_SCRIPT
+        return self.scripts.get(key) or self._ruled(*key)
 
     def observe(self, namespace: str, name: str) -> None:
         """A Deployment's spec changed (or its script did): roll out after the delay."""
