@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -45,7 +45,7 @@ UNHANDLED: Any = object()
 class PlainParam(RuntimeParam):
     """Converts the values `convert` knows; typer's coercion takes the rest."""
 
-    convert: Callable[[Any, Any, Context], Any] = field(default=lambda v, p, c: UNHANDLED)
+    convert: Callable[[Any, Any, Context], Any]
 
     def _coerce_value(self, value: Any, param: Any, ctx: Context) -> Any:
         converted = self.convert(value, param, ctx)

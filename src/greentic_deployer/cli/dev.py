@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
 app = typer.Typer(help="Developer tools: a local Kubernetes API emulator.", no_args_is_help=True)
-
-ROLLOUT_MODES = ("ready", "stall", "deadline")
-
-
-def _rollout_rule(text: str) -> tuple[str, Literal["ready", "stall", "deadline"]]:
-    """`GLOB=MODE` of `--rollout`; a malformed one is a usage error naming the flag."""
-    pattern, sep, mode = text.rpartition("=")
-    if not sep or not pattern:
-        raise typer.BadParameter(f"expected GLOB=MODE, got {text!r}", param_hint="--rollout")
-    if mode == "ready":
-        return pattern, "ready"
-    if mode == "stall":
-        return pattern, "stall"
-    if mode == "deadline":
-        return pattern, "deadline"
-    raise typer.BadParameter(
-        f"mode must be one of {', '.join(ROLLOUT_MODES)}, got {mode!r}", param_hint="--rollout"
-    )
 
 
 @app.command("kube-emulator")
@@ -61,12 +43,17 @@ def kube_emulator(
 
     Example: gtc dev kube-emulator --kubeconfig ./kubeconfig --rollout 'gtc-worker-*=deadline'
     """
-    rules = [_rollout_rule(text) for text in rollout or []]
     # Imported here so the rest of the CLI never pays for uvicorn.
     import asyncio
 
     from greentic_deployer.testing.kube_emulator import KubeEmulator, write_kubeconfig
+    from greentic_deployer.testing.kube_emulator.controller import parse_rollout_rule
     from greentic_deployer.testing.kube_emulator.server import bind, serve_forever
+
+    try:
+        rules = [parse_rollout_rule(text) for text in rollout or []]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--rollout") from exc
 
     try:
         sock = bind(port)

@@ -26,10 +26,10 @@ from greentic_deployer.testing.kube_emulator.asgi import (
 )
 from greentic_deployer.testing.kube_emulator.bodies import Target, apply_defaults, decode_body
 from greentic_deployer.testing.kube_emulator.controller import (
-    ROLLOUT_MODES,
     DeploymentController,
     RolloutMode,
     RolloutRule,
+    check_rollout_mode,
 )
 from greentic_deployer.testing.kube_emulator.errors import (
     KubeError,
@@ -76,11 +76,6 @@ class KubeEmulator:
     ) -> None:
         if rollout_delay < 0 or terminating_seconds < 0 or latency_ms < 0:
             raise ValueError("rollout_delay, terminating_seconds and latency_ms must be >= 0")
-        for pattern, mode in rollout_rules:
-            if mode not in ROLLOUT_MODES:
-                raise ValueError(f"rollout mode must be one of {ROLLOUT_MODES}, got {mode!r}")
-            if not pattern:
-                raise ValueError("a rollout rule needs a non-empty pattern")
         self.store = Store(clock)
         self.controller = DeploymentController(
             self.store, rollout_delay, self._schedule, rollout_rules
@@ -154,11 +149,10 @@ class KubeEmulator:
         self, namespace: str, name: str, mode: RolloutMode, delay: float | None = None
     ) -> None:
         """How this Deployment's rollouts end (ready, stall, deadline) and after what delay."""
-        if mode not in ROLLOUT_MODES:
-            raise ValueError(f"rollout mode must be one of {ROLLOUT_MODES}, got {mode!r}")
+        checked = check_rollout_mode(mode)
         with self.store.lock:
             script = self.controller.script(namespace, name)
-            script.mode = mode
+            script.mode = checked
             script.delay = delay
             if self.store.get(("deployments", namespace, name)) is not None:
                 self.controller.observe(namespace, name)

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from greentic_deployer.testing.kube_emulator.resources import resource
 from greentic_deployer.testing.kube_emulator.store import Store, timestamp
@@ -35,6 +35,28 @@ RolloutRule = tuple[str, RolloutMode]
 
 The pattern is a shell glob over `<namespace>/<name>`, or over `<name>` alone when it has
 no `/` (`gtc-worker-*`, `gtc-prod/gtc-router`)."""
+
+
+def check_rollout_mode(mode: str) -> RolloutMode:
+    """`mode` if it is one of ROLLOUT_MODES; ValueError naming them otherwise."""
+    if mode not in ROLLOUT_MODES:
+        raise ValueError(f"rollout mode must be one of {', '.join(ROLLOUT_MODES)}, got {mode!r}")
+    return cast(RolloutMode, mode)
+
+
+def check_rollout_rule(pattern: str, mode: str) -> RolloutRule:
+    """A (pattern, mode) rule with a non-empty pattern and a known mode (else ValueError)."""
+    if not pattern:
+        raise ValueError("a rollout rule needs a non-empty pattern")
+    return pattern, check_rollout_mode(mode)
+
+
+def parse_rollout_rule(text: str) -> RolloutRule:
+    """`GLOB=MODE` (the last `=` splits, so a glob may hold one); ValueError when malformed."""
+    pattern, sep, mode = text.rpartition("=")
+    if not sep:
+        raise ValueError(f"expected GLOB=MODE, got {text!r}")
+    return check_rollout_rule(pattern, mode)
 
 
 def rule_matches(pattern: str, namespace: str, name: str) -> bool:
@@ -84,7 +106,7 @@ class DeploymentController:
         self.store = store
         self.rollout_delay = rollout_delay
         self.schedule = schedule
-        self.rollout_rules = tuple(rollout_rules)
+        self.rollout_rules = tuple(check_rollout_rule(p, m) for p, m in rollout_rules)
         self.scripts: dict[NodeKey, Script] = {}
         self.due: dict[NodeKey, float] = {}
         # What the controller created per Deployment: its ReplicaSet and Pod names. Tracked
